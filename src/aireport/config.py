@@ -1,0 +1,151 @@
+"""`[tool.aireport]` settings from pyproject.toml, validated once, all errors together."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from aireport.errors import ConfigError, display_path
+
+PAPER_SIZES = ("A5", "A4")
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    site_url: str = "https://aireport.example.org"
+    title: str = "AI 年度回顾"
+    description: str = "一年一度的人工智能大事件与技术进展回顾"
+    publisher: str = "aireport"
+    contact: str = "editor@aireport.example.org"
+    output: str = "dist"
+    paper: str = "A5"
+    font_dir: str | None = None
+    email_from: str | None = None
+    unsubscribe_url: str | None = None
+    feed_limit: int = 50
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.root / self.output).resolve()
+
+    @property
+    def sender(self) -> str:
+        return self.email_from or f"{self.publisher} <{self.contact}>"
+
+    @property
+    def unsubscribe(self) -> str:
+        return self.unsubscribe_url or f"{self.site_url}/unsubscribe"
+
+    def url(self, path: str = "") -> str:
+        """An absolute URL below the site root."""
+        return f"{self.site_url}/{path.lstrip('/')}"
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """Command-line overrides, validated like the file's settings."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if not given:
+            return self
+        merged = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "root"}
+        merged.update(given)
+        return _validated(self.root, merged, source="command line", text="")
+
+
+KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` with a pyproject.toml or issues/."""
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / "issues").is_dir():
+            return folder
+    return start
+
+
+def load_config(root: Path) -> Config:
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return Config(root=root)
+    text = pyproject.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{display_path(pyproject)}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("aireport", {})
+    return _validated(root, table, source=display_path(pyproject), text=text)
+
+
+def _validated(root: Path, table: dict[str, Any], source: str, text: str) -> Config:
+    problems: list[str] = []
+
+    def complain(key: str, message: str) -> None:
+        line = _line_of(text, key)
+        where = f"{source}:{line}" if line else source
+        problems.append(f"{where}: [tool.aireport] {key}: {message}")
+
+    for key in sorted(set(table) - set(KEYS)):
+        hint = difflib.get_close_matches(key, KEYS, n=1)
+        complain(key, "unknown setting" + (f"; did you mean '{hint[0]}'?" if hint else ""))
+    values = {k: v for k, v in table.items() if k in KEYS}
+    for key, value in values.items():
+        expected = int if key == "feed_limit" else str
+        if not isinstance(value, expected) or isinstance(value, bool):
+            complain(key, f"must be a {'whole number' if expected is int else 'string'}")
+    if not problems:
+        _check_values(values, complain)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    if "site_url" in values:
+        values["site_url"] = values["site_url"].rstrip("/")
+    return replace(Config(root=root), **values)
+
+
+def _check_values(values: dict[str, Any], complain) -> None:
+    site = values.get("site_url")
+    if site is not None and not _is_http_url(site):
+        complain("site_url", "must be an absolute http(s) URL such as https://example.org")
+    unsubscribe = values.get("unsubscribe_url")
+    if unsubscribe is not None and not _is_http_url(unsubscribe):
+        complain("unsubscribe_url", "must be an absolute http(s) URL")
+    contact = values.get("contact")
+    if contact is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", contact):
+        complain("contact", "must be an e-mail address such as editor@example.org")
+    paper = values.get("paper")
+    if paper is not None and paper not in PAPER_SIZES:
+        complain("paper", f"must be one of {', '.join(PAPER_SIZES)}")
+    limit = values.get("feed_limit")
+    if limit is not None and limit < 1:
+        complain("feed_limit", "must be at least 1")
+    for key in ("title", "publisher", "output"):
+        if key in values and not values[key].strip():
+            complain(key, "must not be empty")
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line of `key = ...` inside [tool.aireport], for error messages."""
+    inside = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped == "[tool.aireport]"
+        elif inside and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None

@@ -1,0 +1,40 @@
+"""Errors a user can act on. Each prints as one line and exits non-zero."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+class AiReportError(click.ClickException):
+    """A user mistake: bad input, bad configuration, a missing system tool."""
+
+    exit_code = 1
+
+
+class ReportError(AiReportError):
+    """A problem located in a file, shown as `path:line: message`."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.detail = message
+        where = f"{display_path(self.path)}:{line}" if line else display_path(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(AiReportError):
+    """Invalid `[tool.aireport]` settings; all problems are listed at once."""
+
+
+class BuildError(AiReportError):
+    """An edition could not be built (for example a size budget was exceeded)."""
+
+
+def display_path(path: Path) -> str:
+    """Show paths relative to the working directory when they lie below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

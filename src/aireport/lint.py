@@ -1,0 +1,138 @@
+"""`aireport check`: rules over a loaded report and its text, on top of the loader's."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from aireport.errors import ReportError
+from aireport.loader import parse_report
+from aireport.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from aireport.model import Report
+from aireport.problems import Problem, Problems
+from aireport.urls import url_problem
+
+INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
+AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
+URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*?)(/?)>")
+ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=|\s|$)")
+FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")
+SHORT_YEAR = re.compile(r"(?<![\d.近数几多过去这前后每第])([0-3]\d)\s*年(?![来代间内前后度])")
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+VOID_TAGS = {"br", "hr", "img", "wbr"}
+
+
+def check_file(path: Path) -> list[Problem]:
+    """Every problem of one report, in line order. Unreadable files give one error."""
+    problems = Problems()
+    try:
+        report, text = parse_report(path, problems)
+    except ReportError as exc:
+        return [Problem(exc.line or 1, "error", exc.detail)]
+    lines = _body_lines(text)
+    _check_inline_links(lines, problems)
+    _check_html(lines, problems)
+    if report is not None:
+        _check_links(report, problems)
+        _check_ranks(report, problems)
+        _check_years(report.year, lines, problems)
+    return sorted(set(problems))
+
+
+def _body_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, text) of the body outside fenced code."""
+    lines = text.split("\n")
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), len(lines))
+    result, fence = [], None
+    for index in range(closing + 1, len(lines)):
+        line = lines[index]
+        match = FENCE.match(line)
+        if match:
+            fence = None if fence == match.group(1)[0] else (fence or match.group(1)[0])
+            continue
+        if fence is None:
+            result.append((index + 1, line))
+    return result
+
+
+def _check_links(report: Report, problems: Problems) -> None:
+    for section in report.sections:
+        for topic in section.topics:
+            seen: dict[str, int] = {}
+            for link in topic.links:
+                if link.url in seen:
+                    problems.error(link.line, f"duplicate link in topic '{topic.title}' (first at line "
+                                   f"{seen[link.url]}); remove one")
+                seen.setdefault(link.url, link.line)
+
+
+def _check_ranks(report: Report, problems: Problems) -> None:
+    ranked = report.ranked
+    if ranked is None:
+        return
+    ranks = [t.rank for t in ranked.topics if t.rank is not None]
+    if not ranks:
+        return
+    counts = Counter(ranks)
+    for topic in ranked.topics:
+        if topic.rank is not None and counts[topic.rank] > 1:
+            problems.error(topic.line, f"rank No.{topic.rank} appears {counts[topic.rank]} times; "
+                           "each rank must be used once")
+            counts[topic.rank] = 1
+    missing = sorted(set(range(1, max(ranks) + 1)) - set(ranks), reverse=True)
+    if missing:
+        gaps = ", ".join(f"No.{n}" for n in missing)
+        problems.error(ranked.line, f"ranked list '{ranked.title}' is missing {gaps}; ranks run "
+                       f"from No.{max(ranks)} down to No.1")
+    if 0 in counts:
+        problems.error(ranked.line, "ranks start at No.1, not No.0")
+
+
+def _check_inline_links(lines: list[tuple[int, str]], problems: Problems) -> None:
+    for number, line in lines:
+        for match in (*INLINE_LINK.finditer(line), *AUTOLINK.finditer(line)):
+            url = match.group(1)
+            if url.startswith("#") or url.startswith("mailto:"):
+                continue
+            problem = url_problem(url)
+            if problem:
+                problems.error(number, problem)
+
+
+def _check_html(lines: list[tuple[int, str]], problems: Problems) -> None:
+    open_tags: list[tuple[str, int]] = []
+    for number, line in lines:
+        code_free = re.sub(r"`[^`]*`", "", AUTOLINK.sub("", line))
+        for closing, name, attributes, self_closing in TAG.findall(code_free):
+            name = name.lower()
+            if name not in ALLOWED_TAGS:
+                problems.warning(number, f"raw HTML <{name}> will be dropped from every edition; "
+                                 "write it in Markdown")
+                continue
+            dropped = sorted(set(a.lower() for a in ATTRIBUTE.findall(attributes))
+                             - ALLOWED_ATTRIBUTES.get(name, set()))
+            if dropped and not closing:
+                problems.warning(number, f"attribute {', '.join(dropped)} on <{name}> will be dropped")
+            if name in VOID_TAGS or self_closing:
+                continue
+            if not closing:
+                open_tags.append((name, number))
+            elif open_tags and open_tags[-1][0] == name:
+                open_tags.pop()
+            else:
+                problems.warning(number, f"unbalanced HTML: </{name}> closes nothing")
+    for name, number in open_tags:
+        problems.warning(number, f"unbalanced HTML: <{name}> is never closed")
+
+
+def _check_years(year: int, lines: list[tuple[int, str]], problems: Problems) -> None:
+    for number, line in lines:
+        text = URL.sub("", INLINE_LINK.sub("", line))
+        found = {int(m) for m in FULL_YEAR.findall(text)}
+        found |= {2000 + int(m) for m in SHORT_YEAR.findall(text)}
+        for other in sorted(found - {year}):
+            when = "later" if other > year else "earlier"
+            problems.warning(number, f"mentions {other}, {when} than the report's year {year}; "
+                             "check that it belongs in this report")

@@ -1,0 +1,62 @@
+"""issues/YEAR.md to a Report. Pure: reads one file, touches nothing else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from aireport.body import Line, parse_body
+from aireport.errors import ReportError
+from aireport.frontmatter import parse_front_matter
+from aireport.markup import Renderer
+from aireport.model import Report
+from aireport.problems import Problems
+from aireport.source import read_report_text, split_front_matter
+
+YEAR = re.compile(r"\d{4}")
+
+
+def report_path(issues_dir: Path, year: str) -> Path:
+    """The report file for YEAR; anything but a four-digit year is refused."""
+    if not YEAR.fullmatch(str(year)):
+        raise ReportError(issues_dir, None, f"'{year}' is not a year; give a four-digit year such as 2020")
+    return issues_dir / f"{year}.md"
+
+
+def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
+    """The report and its text; structural problems go to `problems`.
+
+    Unreadable files and malformed YAML raise ReportError: nothing past them
+    can be checked.
+    """
+    text = read_report_text(path)
+    source = split_front_matter(path, text)
+    front = parse_front_matter(source, problems)
+    lines = [Line(source.body_line + i, t) for i, t in enumerate(source.body.split("\n"))]
+    sections = parse_body(lines, front.sources if front else None, Renderer(), problems)
+    if front is None or not sections:
+        if front is not None:
+            problems.error(source.body_line, "the report has no sections; add chapters ('## …')")
+        return None, text
+    report = Report(
+        path=path, year=front.year, title=front.title, subtitle=front.subtitle,
+        date=front.date, updated=front.updated, language=front.language,
+        authors=front.authors, summary=front.summary, keywords=front.keywords,
+        sources=front.sources, cover=front.cover, draft=front.draft, sections=sections,
+    )
+    return report, text
+
+
+def load_report(path: Path) -> Report:
+    """The report, or a ReportError naming its first error."""
+    problems = Problems()
+    report, _ = parse_report(path, problems)
+    errors = sorted(problems.errors)
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run `aireport check {path.stem}`)" if len(errors) > 1 else ""
+        raise ReportError(path, first.line, first.message + more)
+    assert report is not None
+    return report
+
+
