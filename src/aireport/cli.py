@@ -36,3 +36,46 @@ def check(years: tuple[str, ...], strict: bool) -> None:
     click.echo(result.summary, err=True)
     if result.errors or (strict and result.warnings):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("years", nargs=-1)
+@click.option("--out", metavar="DIR", help="Output folder (default: `output` in [tool.aireport], dist).")
+@click.option("--site-url", metavar="URL", help="Public URL of the site, used for absolute links.")
+@click.option("--only", metavar="EDITIONS", help="Build only these editions, comma-separated: web,feed,pdf,email.")
+@click.option("--all", "all_years", is_flag=True, help="Publish every report in issues/.")
+@click.option("--drafts", is_flag=True, help="Include reports marked draft: true.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def publish(years: tuple[str, ...], out: str | None, site_url: str | None, only: str | None,
+            all_years: bool, drafts: bool, quiet: bool) -> None:
+    """Build every edition of YEAR into the output folder and refresh the archive and feeds."""
+    import time
+
+    from aireport.build import BuildOptions, parse_only, publish as run_publish
+    from aireport.errors import display_path
+    from aireport.project import Project, open_project
+
+    started = time.perf_counter()
+    project = open_project(Path.cwd())
+    config = project.config.with_overrides(site_url=site_url, output=out)
+    options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only))
+    progress = None if quiet else _print_progress(config.output_dir)
+    outputs = run_publish(Project(config), options, progress)
+    if not quiet:
+        published = sorted({o.path.split("/")[0] for o in outputs if "/" in o.path and o.path[:4].isdigit()})
+        click.echo(f"published {', '.join(published) or 'the archive'} into {display_path(config.output_dir)}/: "
+                   f"{len(outputs)} files in {time.perf_counter() - started:.2f} s", err=True)
+
+
+def _print_progress(out: Path):
+    from aireport.errors import display_path
+
+    def show(edition: str, path: str, output) -> None:
+        if output is None:
+            click.echo(path, err=True)
+            return
+        size = len(output.data)
+        shown = f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} B"
+        click.echo(f"  {edition:<6} {display_path(out / path):<36} {shown:>7}  {output.seconds:.2f} s", err=True)
+
+    return show

@@ -1,0 +1,1 @@
+"""One module per edition, each with one public render function."""
