@@ -188,10 +188,15 @@ class _SectionParser:
         return kind
 
     def anchor(self, heading: Heading, default: str) -> str:
+        """The heading's anchor; generated ones are made unique, chosen ones must be."""
         anchor = heading.anchor or default
-        if anchor in self.anchors_seen:
+        if anchor in self.anchors_seen and heading.anchor:
             self.problems.error(heading.line, f"anchor '#{anchor}' is already used at line "
                                 f"{self.anchors_seen[anchor]}")
+        suffix = 1
+        while anchor in self.anchors_seen and not heading.anchor:
+            suffix += 1
+            anchor = f"{default}-{suffix}"
         self.anchors_seen.setdefault(anchor, heading.line)
         return anchor
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 from aireport.errors import ReportError
@@ -75,18 +74,19 @@ def _check_ranks(report: Report, problems: Problems) -> None:
     ranks = [t.rank for t in ranked.topics if t.rank is not None]
     if not ranks:
         return
-    counts = Counter(ranks)
+    first_seen: dict[int, int] = {}
     for topic in ranked.topics:
-        if topic.rank is not None and counts[topic.rank] > 1:
-            problems.error(topic.line, f"rank No.{topic.rank} appears {counts[topic.rank]} times; "
-                           "each rank must be used once")
-            counts[topic.rank] = 1
+        if topic.rank in first_seen:
+            problems.error(topic.line, f"rank No.{topic.rank} is used twice (first at line "
+                           f"{first_seen[topic.rank]}); each rank must be used once")
+        elif topic.rank is not None:
+            first_seen[topic.rank] = topic.line
     missing = sorted(set(range(1, max(ranks) + 1)) - set(ranks), reverse=True)
     if missing:
         gaps = ", ".join(f"No.{n}" for n in missing)
         problems.error(ranked.line, f"ranked list '{ranked.title}' is missing {gaps}; ranks run "
                        f"from No.{max(ranks)} down to No.1")
-    if 0 in counts:
+    if 0 in first_seen:
         problems.error(ranked.line, "ranks start at No.1, not No.0")
 
 
