@@ -79,3 +79,15 @@ def _print_progress(out: Path):
         click.echo(f"  {edition:<6} {display_path(out / path):<36} {shown:>7}  {output.seconds:.2f} s", err=True)
 
     return show
+
+
+@main.command()
+@click.argument("year")
+def new(year: str) -> None:
+    """Start issues/YEAR.md from the report template, as a draft."""
+    from aireport.errors import display_path
+    from aireport.project import open_project
+    from aireport.scaffold import new_report
+
+    path = new_report(open_project(Path.cwd()), year)
+    click.echo(f"created {display_path(path)} (draft: true); check it with `aireport check {year}`", err=True)

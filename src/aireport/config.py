@@ -60,10 +60,12 @@ class Config:
         if not given:
             return self
         merged = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "root"}
-        merged.update(given)
-        return _validated(self.root, merged, source="command line", text="")
+        merged = {k: v for k, v in merged.items() if v is not None} | given
+        return _validated(self.root, merged, source=COMMAND_LINE, text="")
 
 
+COMMAND_LINE = "command line"
+FLAGS = {"output": "--out", "site_url": "--site-url"}
 KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
@@ -89,25 +91,31 @@ def load_config(root: Path) -> Config:
 
 
 def _validated(root: Path, table: dict[str, Any], source: str, text: str) -> Config:
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
 
     def complain(key: str, message: str) -> None:
+        if source == COMMAND_LINE:
+            problems.append((0, f"{FLAGS.get(key, key)} {table[key]}: {message}"))
+            return
         line = _line_of(text, key)
         where = f"{source}:{line}" if line else source
-        problems.append(f"{where}: [tool.aireport] {key}: {message}")
+        problems.append((line or 0, f"{where}: [tool.aireport] {key}: {message}"))
 
     for key in sorted(set(table) - set(KEYS)):
         hint = difflib.get_close_matches(key, KEYS, n=1)
         complain(key, "unknown setting" + (f"; did you mean '{hint[0]}'?" if hint else ""))
-    values = {k: v for k, v in table.items() if k in KEYS}
-    for key, value in values.items():
+    values = {}
+    for key, value in table.items():
+        if key not in KEYS:
+            continue
         expected = int if key == "feed_limit" else str
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if isinstance(value, expected) and not isinstance(value, bool):
+            values[key] = value
+        else:
             complain(key, f"must be a {'whole number' if expected is int else 'string'}")
-    if not problems:
-        _check_values(values, complain)
+    _check_values(values, complain)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError("\n".join(message for _, message in sorted(problems)))
     if "site_url" in values:
         values["site_url"] = values["site_url"].rstrip("/")
     return replace(Config(root=root), **values)

@@ -1,0 +1,23 @@
+"""`aireport new YEAR`: a draft report from templates/new-report.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aireport.errors import AiReportError, display_path
+from aireport.loader import report_path
+from aireport.project import Project
+from aireport.templating import make_environment, render
+from aireport.writer import write_atomic
+
+SCAFFOLD_TEMPLATE = "new-report.md"
+
+
+def new_report(project: Project, year: str) -> Path:
+    path = report_path(project.config.issues_dir, year)
+    if path.exists():
+        raise AiReportError(f"{display_path(path)}: already exists; edit it, or remove it to start over")
+    env = make_environment(project.config.templates_dir)
+    text = render(env, SCAFFOLD_TEMPLATE, year=int(year))
+    write_atomic(path, text.encode("utf-8"))
+    return path

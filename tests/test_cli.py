@@ -1,0 +1,86 @@
+"""The command line as a user meets it: help, exact error lines, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+
+from aireport.cli import main
+from conftest import ROOT
+
+
+def all_commands():
+    return [(name, command) for name, command in main.commands.items()]
+
+
+def test_every_command_and_option_has_help():
+    assert main.help
+    for name, command in all_commands():
+        assert command.help, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts}"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year such as 2020\n"),
+    (["publish", "1999"], "Error: issues/1999.md: no report for 1999; create it with `aireport new 1999`\n"),
+    (["publish"], "Error: give a YEAR to publish (such as `aireport publish 2020`) or --all\n"),
+    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,feed,pdf,email\n"),
+    (["publish", "2020", "--out", "issues"], "Error: --out issues: would overwrite the project's own files; choose a separate folder such as dist/\n"),
+    (["publish", "2020", "--out", "."], "Error: --out .: would overwrite the project's own files; choose a separate folder such as dist/\n"),
+    (["publish", "2020", "--out", "templates/x"], "Error: --out templates/x: would overwrite the project's own files; choose a separate folder such as dist/\n"),
+    (["publish", "2020", "--site-url", "ftp://x"], "Error: --site-url ftp://x: must be an absolute http(s) URL such as https://example.org\n"),
+    (["new", "2020"], "Error: issues/2020.md: already exists; edit it, or remove it to start over\n"),
+    (["new", "20x"], "Error: issues: '20x' is not a year; give a four-digit year such as 2020\n"),
+])
+def test_user_mistakes_give_one_clear_line(project, cli, args, message):
+    result = cli(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+    assert not (project / "dist").exists() or not any((project / "dist").rglob("*.html"))
+
+
+def test_publishing_a_draft_is_refused_and_allowed_with_drafts(project, cli):
+    path = project / "issues" / "2020.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("draft: false", "draft: true"), encoding="utf-8")
+    refused = cli("publish", "2020", "--only", "web")
+    assert refused.stderr == ("Error: issues/2020.md: 2020 is a draft (draft: true); set draft: false to "
+                              "publish it, or pass --drafts to preview it\n")
+    assert cli("publish", "2020", "--only", "web", "--drafts", "-q").exit_code == 0
+    assert (project / "dist" / "2020" / "index.html").is_file()
+
+
+def test_broken_report_on_publish_names_the_line_and_points_to_check(project, cli):
+    path = project / "issues" / "2020.md"
+    text = path.read_text(encoding="utf-8").replace("### AI 训练芯片\n", "### AI 训练芯片\n\n- **空**：\n", 1)
+    path.write_text(text, encoding="utf-8")
+    result = cli("publish", "2020")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: issues/2020.md:")
+    assert ": empty item '空': add its text or sub-points\n" in result.stderr
+
+
+def test_new_scaffolds_a_draft_that_checks_clean(project, cli):
+    result = cli("new", "2023")
+    assert result.stderr == "created issues/2023.md (draft: true); check it with `aireport check 2023`\n"
+    assert cli("check", "2023").exit_code == 0
+    assert "draft: true" in (project / "issues" / "2023.md").read_text(encoding="utf-8")
+
+
+def test_publish_prints_progress_and_a_summary_unless_quiet(project, cli):
+    result = cli("publish", "2020", "--only", "web")
+    lines = result.stderr.splitlines()
+    assert lines[0].split()[:2] == ["web", "dist/2020/index.html"]
+    assert lines[-1].startswith("published 2020 into dist/: 3 files in ")
+    assert cli("publish", "2020", "--only", "web", "-q").stderr == ""
+
+
+def test_python_dash_m_and_version_work():
+    env = dict(os.environ, PYTHONWARNINGS="error")
+    result = subprocess.run([sys.executable, "-m", "aireport", "--version"], capture_output=True,
+                            text=True, cwd=ROOT, env=env, check=True)
+    assert result.stdout == "aireport, version 0.1.0\n"
