@@ -79,13 +79,15 @@ def publish(project: Project, options: BuildOptions, progress: Progress | None =
         for report in built:
             site = Site(config, env, listed)
             for edition in (e for e in YEAR_EDITIONS if e in options.only):
-                _render(YEAR_EDITIONS[edition], edition, (report, site), outputs, progress)
+                _render(YEAR_EDITIONS[edition], edition, (report, site), outputs)
         site = Site(config, env, listed, _pdf_sizes(out, listed, outputs))
         for edition in (e for e in SITE_EDITIONS if e in options.only):
-            _render(SITE_EDITIONS[edition], edition, (site,), outputs, progress)
+            _render(SITE_EDITIONS[edition], edition, (site,), outputs)
         mtime = _source_date_epoch()
         for output in outputs.values():
             write_atomic(out / output.path, output.data, mtime)
+            if progress:
+                progress(output.edition, output.path, output)
     return list(outputs.values())
 
 
@@ -144,8 +146,7 @@ def _pdf_sizes(out: Path, listed: tuple[Report, ...], outputs: dict[str, Output]
     return sizes
 
 
-def _render(target: tuple[str, str], edition: str, args: tuple, outputs: dict[str, Output],
-            progress: Progress | None) -> None:
+def _render(target: tuple[str, str], edition: str, args: tuple, outputs: dict[str, Output]) -> None:
     """Run one edition; a file two editions share (the stylesheet) is reported once."""
     module_name, function_name = target
     render = getattr(importlib.import_module(module_name), function_name)
@@ -156,8 +157,6 @@ def _render(target: tuple[str, str], edition: str, args: tuple, outputs: dict[st
         if path in outputs and outputs[path].data == data:
             continue
         outputs[path] = Output(path, data, edition, seconds)
-        if progress:
-            progress(edition, path, outputs[path])
 
 
 def _source_date_epoch() -> int | None:

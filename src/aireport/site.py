@@ -55,5 +55,8 @@ class Site:
 
 def relative(from_path: str, to_path: str) -> str:
     """A link from one output file to another, so dist/ works from any folder or file://."""
-    depth = from_path.count("/")
-    return "../" * depth + to_path
+    here, there = from_path.split("/")[:-1], to_path.split("/")
+    shared = 0
+    while shared < min(len(here), len(there) - 1) and here[shared] == there[shared]:
+        shared += 1
+    return "../" * (len(here) - shared) + "/".join(there[shared:])
