@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -34,7 +35,8 @@ class BuildError(AiReportError):
 
 def display_path(path: Path) -> str:
     """Show paths relative to the working directory when they lie below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    absolute = Path(os.path.abspath(path))
+    for base in (Path.cwd(), Path.cwd().resolve()):
+        if absolute.is_relative_to(base):
+            return str(absolute.relative_to(base)) if absolute != base else "."
+    return str(path)

@@ -24,14 +24,21 @@ class Project:
             raise AiReportError(
                 f"{display_path(path)}: no report for {year}; create it with `aireport new {year}`"
             )
-        return path
+        return self._inside_issues(path)
 
     def all_report_files(self) -> list[Path]:
         folder = self.config.issues_dir
         files = sorted(p for p in folder.glob("*.md") if p.stem.isdigit() and len(p.stem) == 4)
         if not files:
             raise AiReportError(f"{display_path(folder)}: no reports found (issues/YEAR.md)")
-        return files
+        return [self._inside_issues(path) for path in files]
+
+    def _inside_issues(self, path: Path) -> Path:
+        """Refuse a report that is a link to a file elsewhere: editions read only the project."""
+        if not path.resolve().is_relative_to(self.config.issues_dir.resolve()):
+            raise AiReportError(f"{display_path(path)}: links to {path.resolve()}, outside issues/; "
+                                "keep reports as files in issues/")
+        return path
 
 
 def open_project(start: Path) -> Project:

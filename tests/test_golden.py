@@ -1,0 +1,36 @@
+"""The fixture report's text editions, compared with the reviewed copies in tests/golden/.
+
+After an intended change, `bash tools/dev golden` rewrites them; review the diff like code.
+The booklet is left out: its bytes depend on the installed fonts and libraries, and
+tests/test_pdf.py checks it from the outside.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import GOLDEN
+
+LEFT_OUT = (".pdf", ".lock")
+
+
+def text_editions(dist: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(dist)): path.read_bytes()
+        for path in sorted(dist.rglob("*"))
+        if path.is_file() and not path.name.endswith(LEFT_OUT)
+    }
+
+
+def test_editions_match_the_golden_files(fixture_dist, request):
+    produced = text_editions(fixture_dist)
+    if request.config.getoption("--update-golden"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, data in produced.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+    golden = text_editions(GOLDEN)
+    assert sorted(produced) == sorted(golden), "run `bash tools/dev golden` and review the diff"
+    changed = [name for name in produced if produced[name] != golden[name]]
+    assert changed == [], "run `bash tools/dev golden` and review the diff"
