@@ -84,3 +84,18 @@ def test_python_dash_m_and_version_work():
     result = subprocess.run([sys.executable, "-m", "aireport", "--version"], capture_output=True,
                             text=True, cwd=ROOT, env=env, check=True)
     assert result.stdout == "aireport, version 0.1.0\n"
+
+
+def test_publish_refuses_what_check_calls_an_error_and_shows_warnings(project, cli):
+    path = project / "issues" / "2020.md"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("## 总结 {.summary}\n", "## 总结 {.summary}\n\n见 [这里](javascript:alert(1))。\n"),
+                    encoding="utf-8")
+    refused = cli("publish", "2020", "--only", "web")
+    assert refused.exit_code == 1
+    assert refused.stderr.endswith(": URL 'javascript:alert(1)' is not an http(s) link; only web links are allowed\n")
+    path.write_text(original.replace("## 总结 {.summary}\n", "## 总结 {.summary}\n\n延续到 2023 年。\n"), encoding="utf-8")
+    warned = cli("publish", "2020", "--only", "web")
+    assert warned.exit_code == 0
+    assert warned.stderr.splitlines()[0].endswith(
+        ": warning: mentions 2023, later than the report's year 2020; check that it belongs in this report")

@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aireport.errors import AiReportError
-from aireport.lint import check_file
-from aireport.loader import load_report
+from aireport.loader import inspect_report, load_report
 from aireport.problems import Problem
 
 FRONT = (
@@ -36,8 +35,8 @@ KEYS = st.sampled_from(["year", "title", "date", "updated", "authors", "summary"
 
 
 def outcome(path: Path) -> list[Problem]:
-    """check_file must return problems; load_report must return a model or raise a user error."""
-    problems = check_file(path)
+    """inspect_report must return problems; load_report a model or a user error."""
+    problems = inspect_report(path)[1]
     assert all(isinstance(p, Problem) and p.line >= 1 for p in problems)
     try:
         load_report(path)

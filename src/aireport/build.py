@@ -70,7 +70,7 @@ def parse_only(value: str | None) -> tuple[str, ...]:
 def publish(project: Project, options: BuildOptions, progress: Progress | None = None) -> list[Output]:
     config = project.config
     out = checked_output_dir(config)
-    built = _reports_to_build(project, options)
+    built = _reports_to_build(project, options, progress)
     with output_lock(out, progress):
         remove_stale_temporaries(out)
         listed = _listed_reports(project, out, built, options.drafts)
@@ -104,15 +104,16 @@ def checked_output_dir(config: Config) -> Path:
     return out
 
 
-def _reports_to_build(project: Project, options: BuildOptions) -> list[Report]:
+def _reports_to_build(project: Project, options: BuildOptions, progress: Progress | None) -> list[Report]:
+    warn = (lambda line: progress("warning", line, None)) if progress else None
     if options.all_years:
-        reports = [load_report(path) for path in project.all_report_files()]
+        reports = [load_report(path, warn) for path in project.all_report_files()]
         return [r for r in reports if options.drafts or not r.draft]
     if not options.years:
         raise AiReportError("give a YEAR to publish (such as `aireport publish 2020`) or --all")
     reports = []
     for year in dict.fromkeys(options.years):
-        report = load_report(project.report_file(year))
+        report = load_report(project.report_file(year), warn)
         if report.draft and not options.drafts:
             raise AiReportError(f"{display_path(report.path)}: {year} is a draft (draft: true); "
                                 "set draft: false to publish it, or pass --drafts to preview it")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aireport.errors import display_path
-from aireport.lint import check_file
+from aireport.loader import inspect_report
 from aireport.project import Project
 
 
@@ -29,7 +29,7 @@ def run_check(project: Project, years: tuple[str, ...]) -> CheckResult:
     files = [project.report_file(y) for y in years] if years else project.all_report_files()
     lines, errors, warnings = [], 0, 0
     for path in files:
-        for problem in check_file(path):
+        for problem in inspect_report(path)[1]:
             lines.append(problem.format(display_path(path)))
             errors += problem.level == "error"
             warnings += problem.level == "warning"

@@ -1,15 +1,12 @@
-"""`aireport check`: rules over a loaded report and its text, on top of the loader's."""
+"""The rules of `aireport check` that look across a report, on top of the loader's own."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from aireport.errors import ReportError
-from aireport.loader import parse_report
 from aireport.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from aireport.model import Report
-from aireport.problems import Problem, Problems
+from aireport.problems import Problems
 from aireport.urls import url_problem
 
 INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -23,13 +20,8 @@ FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 VOID_TAGS = {"br", "hr", "img", "wbr"}
 
 
-def check_file(path: Path) -> list[Problem]:
-    """Every problem of one report, in line order. Unreadable files give one error."""
-    problems = Problems()
-    try:
-        report, text = parse_report(path, problems)
-    except ReportError as exc:
-        return [Problem(exc.line or 1, "error", exc.detail)]
+def apply_rules(report: Report | None, text: str, problems: Problems) -> None:
+    """The rules that look across the report: links, ranks, HTML and years in the text."""
     lines = _body_lines(text)
     _check_inline_links(lines, problems)
     _check_html(lines, problems)
@@ -37,7 +29,6 @@ def check_file(path: Path) -> list[Problem]:
         _check_links(report, problems)
         _check_ranks(report, problems)
         _check_years(report.year, lines, problems)
-    return sorted(set(problems))
 
 
 def _body_lines(text: str) -> list[tuple[int, str]]:

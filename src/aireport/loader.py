@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from aireport.body import Line, parse_body
-from aireport.errors import ReportError
+from aireport.errors import ReportError, display_path
 from aireport.frontmatter import parse_front_matter
+from aireport.lint import apply_rules
 from aireport.markup import Renderer
 from aireport.model import Report
-from aireport.problems import Problems
+from aireport.problems import ERROR, Problem, Problems
 from aireport.source import read_report_text, split_front_matter
 
 YEAR = re.compile(r"\d{4}")
@@ -47,16 +49,26 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
     return report, text
 
 
-def load_report(path: Path) -> Report:
-    """The report, or a ReportError naming its first error."""
+def inspect_report(path: Path) -> tuple[Report | None, list[Problem]]:
+    """The report (None when errors stop loading) and every problem, in line order."""
     problems = Problems()
-    report, _ = parse_report(path, problems)
-    errors = sorted(problems.errors)
+    try:
+        report, text = parse_report(path, problems)
+    except ReportError as exc:
+        return None, [Problem(exc.line or 1, ERROR, exc.detail)]
+    apply_rules(report, text, problems)
+    return report, sorted(set(problems))
+
+
+def load_report(path: Path, warn: Callable[[str], None] | None = None) -> Report:
+    """The report, or a ReportError naming its first error; warnings go to `warn`."""
+    report, problems = inspect_report(path)
+    errors = [p for p in problems if p.level == ERROR]
     if errors:
-        first = errors[0]
         more = f" (and {len(errors) - 1} more; run `aireport check {path.stem}`)" if len(errors) > 1 else ""
-        raise ReportError(path, first.line, first.message + more)
+        raise ReportError(path, errors[0].line, errors[0].message + more)
+    if warn:
+        for problem in problems:
+            warn(problem.format(display_path(path)))
     assert report is not None
     return report
-
-
