@@ -74,7 +74,7 @@ def html_documents(dist: Path) -> dict[str, str]:
     documents["email.eml (html part)"] = message.get_body(("html",)).get_content()
     for feed in ("atom.xml", "rss.xml"):
         text = (dist / feed).read_text(encoding="utf-8")
-        for index, content in enumerate(re.findall(r"<(?:content|description)[^>]*>(.*?)</(?:content|description)>", text, re.S)):
+        for index, (_, content) in enumerate(re.findall(r"<(content|content:encoded|description)[^>]*>(.*?)</\1>", text, re.S)):
             documents[f"{feed} entry {index}"] = html_text.unescape(content.replace("<![CDATA[", "").replace("]]>", ""))
     return documents
 
