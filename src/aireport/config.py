@@ -131,6 +131,12 @@ def _check_values(values: dict[str, Any], complain) -> None:
     contact = values.get("contact")
     if contact is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", contact):
         complain("contact", "must be an e-mail address such as editor@example.org")
+    sender = values.get("email_from")
+    if sender is not None:
+        from aireport.mime import sender_problem  # the e-mail library, only when a sender is set
+
+        if problem := sender_problem(sender):
+            complain("email_from", problem)
     paper = values.get("paper")
     if paper is not None and paper not in PAPER_SIZES:
         complain("paper", f"must be one of {', '.join(PAPER_SIZES)}")

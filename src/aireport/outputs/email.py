@@ -1,0 +1,74 @@
+"""The e-mail edition: a digest of the report as inlined HTML, as plain text, and as one .eml message."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aireport.digest import Digest, make_digest
+from aireport.errors import BuildError, display_path
+from aireport.model import Report
+from aireport.plaintext import fill
+from aireport.site import Site
+from aireport.templating import render
+
+# Gmail clips a message body above about 102 KB and hides the rest behind a link;
+# the budget leaves room for what a mailing service adds (tracking, footers).
+HTML_BUDGET = 80 * 1024
+STYLESHEET = "email/style.css"
+
+
+def render_email(report: Report, site: Site) -> dict[str, bytes]:
+    digest = make_digest(report, site)
+    context = {"report": report, "site": site, "digest": digest, "language": report.language}
+    html_path = site.email_path(report.year, "html")
+    html = _inline_css(render(site.env, "email/report.html", **context), render(site.env, STYLESHEET))
+    _check_budget(html, site, html_path)
+    text = fill(render(site.env, "email/report.txt", **context)).strip("\n") + "\n"
+    message = _message(digest, site, text, html)
+    return {
+        html_path: html.encode("utf-8"),
+        site.email_path(report.year, "txt"): text.encode("utf-8"),
+        site.email_path(report.year, "eml"): message,
+    }
+
+
+def _inline_css(html: str, css: str) -> str:
+    """Move the stylesheet into style="" attributes; the page's own <style> block (@media rules) stays."""
+    import css_inline
+
+    inliner = css_inline.CSSInliner(inline_style_tags=False, keep_style_tags=True, extra_css=css,
+                                    minify_css=True, load_remote_stylesheets=False)
+    return inliner.inline(html).rstrip("\n") + "\n"
+
+
+def _check_budget(html: str, site: Site, path: str) -> None:
+    size = len(html.encode("utf-8"))
+    if size > HTML_BUDGET:
+        where = display_path(site.config.output_dir / path)
+        raise BuildError(f"{where}: {size / 1024:.1f} KB is over the e-mail budget of "
+                         f"{HTML_BUDGET // 1024} KB (Gmail clips longer messages); "
+                         "shorten the report's topics or items")
+
+
+def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
+    from email.headerregistry import Address
+
+    from aireport.mime import Envelope, build_message, sender_problem
+
+    config = site.config
+    sender = config.email_from or str(Address(config.publisher, addr_spec=config.contact))
+    problem = sender_problem(sender)
+    if problem:
+        raise BuildError(f"[tool.aireport] email_from = {sender!r}: {problem}")
+    report = digest.report
+    host = urlsplit(config.site_url).hostname
+    envelope = Envelope(
+        subject=f"{report.title}：{report.subtitle}" if report.subtitle else report.title,
+        sender=sender,
+        date=report.date,
+        message_id=f"aireport-{report.year}@{host}",
+        unsubscribe=(f"mailto:{config.contact}?subject=unsubscribe", config.unsubscribe),
+        list_id=f"{config.title} <{host}>",
+        language=report.language,
+    )
+    return build_message(envelope, text, html)
