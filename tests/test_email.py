@@ -312,7 +312,8 @@ def test_a_malformed_sender_fails_with_one_line(project, cli):
     settings.write_text(settings.read_text(encoding="utf-8") + 'email_from = "news desk"\n', encoding="utf-8")
     result = cli("publish", "2020", "--only", "email")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: [tool.aireport] email_from = 'news desk': not a single address")
+    assert result.stderr == ("Error: pyproject.toml:6: [tool.aireport] email_from: not a single address "
+                             "such as 'Name <editor@example.org>'\n")
     assert result.stderr.count("\n") == 1
     assert not (project / "dist" / "2020").exists()
 
