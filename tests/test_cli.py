@@ -75,7 +75,9 @@ def test_publish_prints_progress_and_a_summary_unless_quiet(project, cli):
     result = cli("publish", "2020", "--only", "web")
     lines = result.stderr.splitlines()
     assert lines[0].split()[:2] == ["web", "dist/2020/index.html"]
-    assert lines[-1].startswith("published 2020 into dist/: 3 files in ")
+    assert lines[-1].startswith("published 2020 into dist/: 3 files written, 0 editions up to date, in ")
+    again = cli("publish", "2020", "--only", "web").stderr
+    assert again.startswith("published nothing new into dist/: 0 files written, 2 editions up to date, in ")
     assert cli("publish", "2020", "--only", "web", "-q").stderr == ""
 
 

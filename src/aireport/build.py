@@ -1,7 +1,9 @@
-"""Plan a publish, render every edition in memory, then hand the bytes to the writer.
+"""Plan a publish, render what is stale, then hand the bytes to the writer.
 
-Nothing is written until every edition has rendered, so a failing build leaves
-dist/ as it was.
+Each year renders completely in memory before anything of it is written, so a
+year that fails leaves its files in dist/ as they were. Years render in
+parallel processes when there are several; the archive and feeds come last,
+over every listed year.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ import importlib
 import os
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from aireport.cache import BuildCache, edition_key
 from aireport.config import Config
-from aireport.errors import AiReportError, display_path
+from aireport.errors import AiReportError, BuildError, display_path
 from aireport.loader import load_report
 from aireport.locking import output_lock
 from aireport.model import Report
+from aireport.progress import Quiet
 from aireport.project import Project
 from aireport.site import Site
 from aireport.templating import make_environment
@@ -43,6 +47,8 @@ class BuildOptions:
     all_years: bool = False
     drafts: bool = False
     only: tuple[str, ...] = EDITIONS
+    force: bool = False
+    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,19 @@ class Output:
     seconds: float
 
 
-Progress = Callable[[str, str, Output | None], None]
+@dataclass
+class BuildResult:
+    written: list[Output] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # jobs found up to date
+    failures: dict[int, str] = field(default_factory=dict)  # year -> the error, one line
+
+
+@dataclass(frozen=True)
+class YearResult:
+    year: int
+    keys: dict[str, str]  # edition -> the key of what it was made from
+    outputs: tuple[Output, ...] = ()
+    error: str | None = None
 
 
 def parse_only(value: str | None) -> tuple[str, ...]:
@@ -67,28 +85,48 @@ def parse_only(value: str | None) -> tuple[str, ...]:
     return chosen
 
 
-def publish(project: Project, options: BuildOptions, progress: Progress | None = None) -> list[Output]:
+def publish(project: Project, options: BuildOptions, progress: Quiet | None = None) -> BuildResult:
     config = project.config
     out = checked_output_dir(config)
-    built = _reports_to_build(project, options, progress)
+    progress = progress or Quiet()
+    result = BuildResult()
+    reports = _reports_to_build(project, options, result, progress)
     with output_lock(out, progress):
         remove_stale_temporaries(out)
-        listed = _listed_reports(project, out, built, options.drafts)
-        env = make_environment(config.templates_dir)
-        outputs: dict[str, Output] = {}
-        for report in built:
-            site = Site(config, env, listed)
-            for edition in (e for e in YEAR_EDITIONS if e in options.only):
-                _render(YEAR_EDITIONS[edition], edition, (report, site), outputs)
-        site = Site(config, env, listed, _pdf_sizes(out, listed, outputs))
-        for edition in (e for e in SITE_EDITIONS if e in options.only):
-            _render(SITE_EDITIONS[edition], edition, (site,), outputs)
-        mtime = _source_date_epoch()
-        for output in outputs.values():
-            write_atomic(out / output.path, output.data, mtime)
-            if progress:
-                progress(output.edition, output.path, output)
-    return list(outputs.values())
+        cache = BuildCache.open(config, out, trust=not options.force)
+        listed = _listed_reports(project, out, reports, options.drafts)
+        stale = _stale_years(config, out, cache, reports, options.only, result)
+        progress.planned(sum(len(keys) for _, keys in stale) + len(result.unchanged)
+                         + sum(e in options.only for e in SITE_EDITIONS))
+        for job in result.unchanged:
+            progress.done(job, fresh=True)
+        years = [y for y in _render_years(config, listed, stale, options.jobs) if _succeeded(y, options, result)]
+        listed = tuple(r for r in listed if r.year not in result.failures or _was_published(out, r.year))
+        fresh_outputs = [o for y in years for o in y.outputs]
+        site = _render_site(config, out, cache, listed, options.only, fresh_outputs, result, progress)
+        for year_result in years:  # nothing is written before everything has rendered
+            _write(year_result.outputs, out, result, progress)
+            for edition, key in year_result.keys.items():
+                files = {o.path: o.data for o in year_result.outputs if o.edition == edition}
+                cache.record(f"{edition} {year_result.year}", key, files)
+                progress.done(f"{edition} {year_result.year}", fresh=False)
+        for job, key, outputs in site:
+            _write(outputs, out, result, progress)
+            cache.record(job, key, {o.path: o.data for o in outputs})
+            progress.done(job, fresh=False)
+        cache.save()
+    progress.close()
+    return result
+
+
+def _succeeded(year_result: YearResult, options: BuildOptions, result: BuildResult) -> bool:
+    """Keep a year that rendered; a failing year is the whole build's error when it is the only one."""
+    if year_result.error is None:
+        return True
+    if not options.all_years and len(options.years) <= 1:
+        raise AiReportError(year_result.error)
+    result.failures[year_result.year] = year_result.error
+    return False
 
 
 def checked_output_dir(config: Config) -> Path:
@@ -104,10 +142,16 @@ def checked_output_dir(config: Config) -> Path:
     return out
 
 
-def _reports_to_build(project: Project, options: BuildOptions, progress: Progress | None) -> list[Report]:
-    warn = (lambda line: progress("warning", line, None)) if progress else None
+def _reports_to_build(project: Project, options: BuildOptions, result: BuildResult,
+                      progress: Quiet) -> list[Report]:
+    warn = progress.warning
     if options.all_years:
-        reports = [load_report(path, warn) for path in project.all_report_files()]
+        reports = []
+        for path in project.all_report_files():
+            try:
+                reports.append(load_report(path, warn))
+            except AiReportError as exc:  # one broken year does not stop the others
+                result.failures[int(path.stem)] = exc.message
         return [r for r in reports if options.drafts or not r.draft]
     if not options.years:
         raise AiReportError("give a YEAR to publish (such as `aireport publish 2020`) or --all")
@@ -129,26 +173,105 @@ def _listed_reports(project: Project, out: Path, built: list[Report], drafts: bo
             if re.fullmatch(r"\d{4}", folder.name) and folder.is_dir() and int(folder.name) not in years:
                 path = project.config.issues_dir / f"{folder.name}.md"
                 if path.is_file():
-                    report = load_report(path)
+                    try:
+                        report = load_report(path)
+                    except AiReportError:
+                        continue  # a broken report elsewhere keeps its published files but leaves the lists
                     if drafts or not report.draft:
                         years[report.year] = report
     return tuple(years[y] for y in sorted(years, reverse=True))
 
 
-def _pdf_sizes(out: Path, listed: tuple[Report, ...], outputs: dict[str, Output]) -> dict[int, int]:
-    fresh = {path: len(o.data) for path, o in outputs.items()}
+def _was_published(out: Path, year: int) -> bool:
+    return (out / Site.page_path(year)).is_file()
+
+
+def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Report],
+                 only: tuple[str, ...], result: BuildResult) -> list[tuple[Report, dict[str, str]]]:
+    """Each report with the editions of it that must be rendered, and their keys."""
+    stale = []
+    for report in reports:
+        keys = {}
+        for edition in (e for e in YEAR_EDITIONS if e in only):
+            key = edition_key(edition, config, (report,))
+            if cache.fresh(f"{edition} {report.year}", key, out) is None:
+                keys[edition] = key
+            else:
+                result.unchanged.append(f"{edition} {report.year}")
+        if keys:
+            stale.append((report, keys))
+    return stale
+
+
+def _render_years(config: Config, listed: tuple[Report, ...], stale: list, jobs: int):
+    tasks = [(config, report, listed, keys) for report, keys in stale]
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from (render_year(*task) for task in tasks)
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        futures = [pool.submit(render_year, *task) for task in tasks]
+        for future in futures:
+            yield future.result()
+
+
+def render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str]) -> YearResult:
+    """The stale editions of one year (the keys of `keys`), in memory; a user error fails the year."""
+    try:
+        site = Site(config, make_environment(config.templates_dir), listed)
+        outputs: dict[str, Output] = {}
+        for edition in keys:
+            _render(YEAR_EDITIONS[edition], edition, (report, site), outputs)
+    except AiReportError as exc:
+        return YearResult(report.year, keys, error=exc.message)
+    return YearResult(report.year, keys, tuple(outputs.values()))
+
+
+def _render_site(config: Config, out: Path, cache: BuildCache, listed: tuple[Report, ...],
+                 only: tuple[str, ...], fresh: list[Output], result: BuildResult,
+                 progress: Quiet) -> list[tuple[str, str, tuple[Output, ...]]]:
+    """The archive and feeds, when stale: (job, key, outputs) for each."""
+    site = Site(config, make_environment(config.templates_dir), listed, _pdf_sizes(out, listed, fresh))
+    rendered = []
+    for edition in (e for e in SITE_EDITIONS if e in only):
+        sizes = ",".join(f"{year}={size}" for year, size in sorted(site.pdf_sizes.items()))
+        key = edition_key(f"{edition}-site", config, listed, extra=sizes)
+        job = f"{edition} (all years)"
+        if cache.fresh(job, key, out) is not None:
+            result.unchanged.append(job)
+            progress.done(job, fresh=True)
+            continue
+        outputs: dict[str, Output] = {}
+        _render(SITE_EDITIONS[edition], edition, (site,), outputs)
+        rendered.append((job, key, tuple(outputs.values())))
+    return rendered
+
+
+def _write(outputs: tuple[Output, ...], out: Path, result: BuildResult, progress: Quiet) -> None:
+    mtime = _source_date_epoch()
+    done = {o.path: o.data for o in result.written}
+    for output in outputs:
+        if done.get(output.path) == output.data:
+            continue  # a file two editions share, such as the stylesheet
+        write_atomic(out / output.path, output.data, mtime)
+        result.written.append(output)
+        progress.written(output.edition, output.path, len(output.data), output.seconds)
+
+
+def _pdf_sizes(out: Path, listed: tuple[Report, ...], fresh: list[Output]) -> dict[int, int]:
+    """The booklet sizes for the feeds' enclosures: just rendered, or as published."""
+    rendered = {o.path: len(o.data) for o in fresh}
     sizes = {}
     for report in listed:
         path = Site.pdf_path(report.year)
-        if path in fresh:
-            sizes[report.year] = fresh[path]
+        if path in rendered:
+            sizes[report.year] = rendered[path]
         elif (out / path).is_file():
             sizes[report.year] = (out / path).stat().st_size
     return sizes
 
 
 def _render(target: tuple[str, str], edition: str, args: tuple, outputs: dict[str, Output]) -> None:
-    """Run one edition; a file two editions share (the stylesheet) is reported once."""
+    """Run one edition; a file two editions share (the stylesheet) is kept once."""
     module_name, function_name = target
     render = getattr(importlib.import_module(module_name), function_name)
     started = time.perf_counter()
@@ -165,5 +288,5 @@ def _source_date_epoch() -> int | None:
     if value is None:
         return None
     if not value.strip().isdigit():
-        raise AiReportError(f"SOURCE_DATE_EPOCH={value!r}: must be a whole number of seconds")
+        raise BuildError(f"SOURCE_DATE_EPOCH={value!r}: must be a whole number of seconds")
     return int(value)

@@ -6,6 +6,7 @@ stays instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,40 +46,39 @@ def check(years: tuple[str, ...], strict: bool) -> None:
 @click.option("--only", metavar="EDITIONS", help="Build only these editions, comma-separated: web,feed,pdf,email.")
 @click.option("--all", "all_years", is_flag=True, help="Publish every report in issues/.")
 @click.option("--drafts", is_flag=True, help="Include reports marked draft: true.")
+@click.option("--force", is_flag=True, help="Rebuild every edition, even those that are up to date.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
+              help="How many years to render at once, in separate processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per file written, even on a terminal.")
 def publish(years: tuple[str, ...], out: str | None, site_url: str | None, only: str | None,
-            all_years: bool, drafts: bool, quiet: bool) -> None:
-    """Build every edition of YEAR into the output folder and refresh the archive and feeds."""
+            all_years: bool, drafts: bool, force: bool, jobs: int, quiet: bool, verbose: bool) -> None:
+    """Build every edition of YEAR into the output folder and refresh the archive and feeds.
+
+    Editions whose inputs have not changed since the last publish are left as they are."""
     import time
 
     from aireport.build import BuildOptions, parse_only, publish as run_publish
-    from aireport.errors import display_path
+    from aireport.errors import BuildError, display_path
+    from aireport.progress import choose
     from aireport.project import Project, open_project
 
     started = time.perf_counter()
     project = open_project(Path.cwd())
     config = project.config.with_overrides(site_url=site_url, output=out)
-    options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only))
-    progress = None if quiet else _print_progress(config.output_dir)
-    outputs = run_publish(Project(config), options, progress)
+    options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only),
+                           force=force, jobs=jobs)
+    progress = choose(config.output_dir, quiet, verbose)
+    result = run_publish(Project(config), options, progress)
+    for year, message in sorted(result.failures.items()):
+        click.echo(f"Error: {year}: {message}", err=True)
     if not quiet:
-        published = sorted({o.path.split("/")[0] for o in outputs if "/" in o.path and o.path[:4].isdigit()})
-        click.echo(f"published {', '.join(published) or 'the archive'} into {display_path(config.output_dir)}/: "
-                   f"{len(outputs)} files in {time.perf_counter() - started:.2f} s", err=True)
-
-
-def _print_progress(out: Path):
-    from aireport.errors import display_path
-
-    def show(edition: str, path: str, output) -> None:
-        if output is None:
-            click.echo(path, err=True)
-            return
-        size = len(output.data)
-        shown = f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} B"
-        click.echo(f"  {edition:<6} {display_path(out / path):<36} {shown:>7}  {output.seconds:.2f} s", err=True)
-
-    return show
+        years_written = sorted({o.path[:4] for o in result.written if o.path[:4].isdigit() and o.path[4:5] == "/"})
+        click.echo(f"published {', '.join(years_written) or 'nothing new'} into {display_path(config.output_dir)}/: "
+                   f"{len(result.written)} files written, {len(result.unchanged)} editions up to date, "
+                   f"in {time.perf_counter() - started:.2f} s", err=True)
+    if result.failures:
+        raise BuildError(f"{len(result.failures)} year(s) failed: {', '.join(map(str, sorted(result.failures)))}")
 
 
 @main.command()

@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aireport.errors import BuildError, display_path
+from aireport.progress import Quiet
 
 LOCK_NAME = ".aireport.lock"
 
 
 @contextmanager
-def output_lock(out: Path, progress=None) -> Iterator[None]:
+def output_lock(out: Path, progress: Quiet | None = None) -> Iterator[None]:
     """Hold an exclusive lock on `out`; a second publish waits, and says so."""
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -25,7 +26,7 @@ def output_lock(out: Path, progress=None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if progress:
-                progress("lock", f"waiting for another aireport publish into {display_path(out)}", None)
+                progress.waiting(f"waiting for another aireport publish into {display_path(out)}")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -1,0 +1,101 @@
+"""Incremental builds: what each edition was made from, so an unchanged one is not made again.
+
+An edition's key is a hash of everything it reads: the report (and its cover
+image), the templates of its own folder and the shared top-level ones, the
+settings, and aireport's own code. It is reused only when the key matches and
+every file it wrote is still in the output folder with the same content; a
+missing or unreadable cache simply means a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+from aireport.config import Config
+from aireport.model import Report
+from aireport.writer import write_atomic
+
+CACHE_FOLDER = ".aireport-cache"
+CACHE_VERSION = 1
+PACKAGE = Path(__file__).resolve().parent
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BuildCache:
+    """The record of one output folder, kept in the project's .aireport-cache/."""
+
+    def __init__(self, path: Path, entries: dict[str, dict]):
+        self.path = path
+        self.entries = entries
+
+    @classmethod
+    def open(cls, config: Config, out: Path, trust: bool = True) -> BuildCache:
+        path = config.root / CACHE_FOLDER / f"{sha256(str(out).encode())[:16]}.json"
+        entries: dict[str, dict] = {}
+        if trust:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("version") == CACHE_VERSION and isinstance(data.get("entries"), dict):
+                    entries = data["entries"]
+            except (OSError, ValueError, AttributeError):
+                entries = {}
+        return cls(path, entries)
+
+    def fresh(self, job: str, key: str, out: Path) -> dict[str, str] | None:
+        """The files `job` wrote, when its key is unchanged and they are all still intact."""
+        entry = self.entries.get(job)
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("files"), dict):
+            return None
+        for name, digest in entry["files"].items():
+            try:
+                if sha256((out / name).read_bytes()) != digest:
+                    return None
+            except OSError:
+                return None
+        return entry["files"]
+
+    def record(self, job: str, key: str, files: dict[str, bytes]) -> None:
+        self.entries[job] = {"key": key, "files": {name: sha256(data) for name, data in sorted(files.items())}}
+
+    def forget(self, job: str) -> None:
+        self.entries.pop(job, None)
+
+    def save(self) -> None:
+        data = {"version": CACHE_VERSION, "entries": dict(sorted(self.entries.items()))}
+        write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def edition_key(edition: str, config: Config, reports: tuple[Report, ...], extra: str = "") -> str:
+    """Everything `edition` reads for these reports, hashed."""
+    digest = hashlib.sha256()
+    digest.update(f"{edition}\0{_code_fingerprint()}\0{extra}\0".encode())
+    digest.update(json.dumps(asdict(config), default=str, sort_keys=True).encode())
+    for path in _template_files(config.templates_dir, edition):
+        digest.update(f"{path.relative_to(config.templates_dir)}\0".encode() + path.read_bytes())
+    for report in reports:
+        digest.update(report.path.read_bytes())
+        if report.cover is not None:
+            digest.update(report.cover.path.read_bytes())
+    return digest.hexdigest()
+
+
+def _template_files(templates: Path, edition: str) -> list[Path]:
+    shared = [p for p in templates.iterdir() if p.is_file()]
+    own = [p for p in (templates / edition).rglob("*") if p.is_file()] if (templates / edition).is_dir() else []
+    return sorted(shared + own)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """aireport's own code: a change to it makes every edition stale."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,137 @@
+"""Incremental and parallel builds: nothing is made twice, nothing stale is trusted, -j changes no byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aireport.build import BuildOptions, publish
+from aireport.cache import CACHE_FOLDER
+from aireport.config import load_config
+from aireport.project import Project
+
+FAST = ("web", "email", "feed")
+
+
+def run(root: Path, **options) -> object:
+    options.setdefault("years", ("2020",))
+    options.setdefault("only", FAST)
+    return publish(Project(load_config(root)), BuildOptions(**options))
+
+
+def written(result) -> list[str]:
+    return sorted(output.path for output in result.written)
+
+
+def add_year(root: Path, year: int, broken: bool = False) -> None:
+    text = (root / "issues" / "2020.md").read_text(encoding="utf-8").replace("2020", str(year))
+    if broken:
+        text = text.replace("## 总结 {.summary}", "## 总结 {.summary}\n\n### 不该在这里的话题\n\n- 点")
+    (root / "issues" / f"{year}.md").write_text(text, encoding="utf-8")
+
+
+def test_nothing_changed_renders_nothing(project):
+    first = run(project)
+    assert "2020/index.html" in written(first)
+    again = run(project)
+    assert written(again) == []
+    assert sorted(again.unchanged) == ["email 2020", "feed (all years)", "web (all years)", "web 2020"]
+
+
+def test_an_email_template_change_rebuilds_only_the_email(project):
+    run(project)
+    style = project / "templates" / "email" / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\n.preheader { color: #fefefe; }\n", encoding="utf-8")
+    again = run(project)
+    assert {o.edition for o in again.written} == {"email"}
+    assert sorted(again.unchanged) == ["feed (all years)", "web (all years)", "web 2020"]
+
+
+def test_a_report_change_rebuilds_its_editions_and_the_lists(project):
+    run(project)
+    report = project / "issues" / "2020.md"
+    report.write_text(report.read_text(encoding="utf-8").replace("样例", "新版"), encoding="utf-8")
+    again = run(project)
+    assert again.unchanged == []
+    assert "新版" in (project / "dist" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_deleted_or_altered_output_is_written_again(project):
+    run(project)
+    (project / "dist" / "2020" / "index.html").unlink()
+    (project / "dist" / "atom.xml").write_text("tampered", encoding="utf-8")
+    again = run(project)
+    assert "2020/index.html" in written(again) and "atom.xml" in written(again)
+    assert (project / "dist" / "atom.xml").read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_a_corrupted_cache_means_a_full_build(project):
+    run(project)
+    for state in (project / CACHE_FOLDER).iterdir():
+        state.write_text("{not json", encoding="utf-8")
+    assert "2020/email.eml" in written(run(project))
+    assert written(run(project)) == []
+
+
+def test_force_rebuilds_everything(project):
+    run(project)
+    assert written(run(project, force=True)) == written(run(project, force=True)) != []
+
+
+def test_parallel_years_give_the_same_bytes_as_one_at_a_time(project, tmp_path):
+    add_year(project, 2021)
+    other = tmp_path / "copy"
+    shutil.copytree(project, other)
+    run(project, years=(), all_years=True, jobs=1, only=("web", "email", "feed", "pdf"))
+    run(other, years=(), all_years=True, jobs=2, only=("web", "email", "feed", "pdf"))
+    one, two = project / "dist", other / "dist"
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file() and p.name != ".aireport.lock")
+    assert len(files) > 10
+    assert [f for f in files if (one / f).read_bytes() != (two / f).read_bytes()] == []
+
+
+def test_a_failing_year_is_reported_and_the_others_finish(project, cli):
+    add_year(project, 2021)
+    add_year(project, 2022, broken=True)
+    result = cli("publish", "--all", "--only", "web", "-j", "2")
+    assert result.exit_code == 1
+    assert "Error: 2022: issues/2022.md:" in result.stderr
+    assert result.stderr.endswith("Error: 1 year(s) failed: 2022\n")
+    assert (project / "dist" / "2021" / "index.html").is_file() and (project / "dist" / "2020" / "index.html").is_file()
+    assert not (project / "dist" / "2022").exists()
+
+
+@pytest.mark.parametrize("jobs", ["0", "x"])
+def test_jobs_must_be_a_positive_number(project, cli, jobs):
+    result = cli("publish", "2020", "-j", jobs)
+    assert result.exit_code == 2 and "Invalid value for '-j' / '--jobs'" in result.stderr
+
+
+class Terminal:
+    """A stream that says it is a terminal and keeps what was drawn."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None: ...
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_bar_and_a_pipe_gets_lines(project):
+    from aireport.progress import Bar, Lines, choose
+
+    terminal = Terminal()
+    bar = choose(project / "dist", quiet=False, verbose=False, stream=terminal)
+    assert isinstance(bar, Bar)
+    publish(Project(load_config(project)), BuildOptions(years=("2020",), only=FAST), bar)
+    frames = [frame for frame in terminal.text.split("\r\x1b[2K") if frame]
+    assert frames[-1].startswith("█" * Bar.WIDTH + " 4/4 ")
+    assert terminal.text.endswith("\r\x1b[2K")  # the bar is cleared before the summary
+    assert isinstance(choose(project / "dist", quiet=False, verbose=True, stream=terminal), Lines)
