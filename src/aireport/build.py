@@ -19,6 +19,7 @@ from pathlib import Path
 from aireport.cache import BuildCache, edition_key
 from aireport.config import Config
 from aireport.errors import AiReportError, BuildError, display_path
+from aireport.fonts import fingerprint as fonts_fingerprint
 from aireport.loader import load_report
 from aireport.locking import output_lock
 from aireport.model import Report
@@ -190,10 +191,11 @@ def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Rep
                  only: tuple[str, ...], result: BuildResult) -> list[tuple[Report, dict[str, str]]]:
     """Each report with the editions of it that must be rendered, and their keys."""
     stale = []
+    extra = {"pdf": fonts_fingerprint(config.root, config.font_dir)} if "pdf" in only and reports else {}
     for report in reports:
         keys = {}
         for edition in (e for e in YEAR_EDITIONS if e in only):
-            key = edition_key(edition, config, (report,))
+            key = edition_key(edition, config, (report,), extra.get(edition, ""))
             if cache.fresh(f"{edition} {report.year}", key, out) is None:
                 keys[edition] = key
             else:

@@ -1,0 +1,57 @@
+"""What WeasyPrint may load while it renders the booklet: nothing from the network,
+no file outside the allowed folders (the templates and the report's own folder).
+
+A refused URL stops the render with one line naming it, so a stray
+`file:///etc/passwd` or a remote image can never end up inside a PDF.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+MEMORY_SCHEME = "aireport-memory"
+
+
+class RefusedURL(FatalURLFetchingError):
+    """A URL the booklet may not load. A BaseException, so WeasyPrint cannot turn it into a warning."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+class RestrictedFetcher(URLFetcher):
+    def __init__(self, folders: tuple[Path, ...], memory: dict[str, bytes]) -> None:
+        super().__init__(allowed_protocols=("file", "data", MEMORY_SCHEME), allow_redirects=False)
+        self.folders = tuple(folder.resolve() for folder in folders)
+        self.memory = memory  # generated resources (the cut-down fonts), by URL
+
+    @staticmethod
+    def memory_url(name: str) -> str:
+        return f"{MEMORY_SCHEME}:{name}"
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == MEMORY_SCHEME and url in self.memory:
+            return URLFetcherResponse(url, self.memory[url], {"Content-Type": "font/otf"})
+        if scheme == "data":
+            return super().fetch(url, headers)  # the data is in the URL itself
+        if scheme == "file":
+            path = self._allowed_file(url)
+            if path is not None:
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+        raise RefusedURL(url)
+
+    def _allowed_file(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()  # resolves symbolic links and `..`
+        if path.is_file() and any(path.is_relative_to(folder) for folder in self.folders):
+            return path
+        return None

@@ -1,0 +1,81 @@
+"""A small store in the user's cache folder for work that is slow to redo and fully decided by its inputs.
+
+Entries live in `$XDG_CACHE_HOME/aireport`, else `~/.cache/aireport`; never in
+the output folder, which gets published. A key names everything that decides
+an entry's bytes, so the same key always holds the same bytes and nothing built
+from the store can tell a warm one from a cold one. Each entry ends with its
+own checksum; a damaged one is simply made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+LOG = logging.getLogger(__name__)
+DIGEST_SIZE = 32
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "aireport"
+
+
+def make_key(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def cached(folder: Path, key: str, make: Callable[[], bytes], budget: int) -> bytes:
+    """The entry `key` of `folder`, made and stored when missing; the folder is then cut back
+    to `budget` bytes, least recently used entries first."""
+    path = folder / key
+    data = _load(path)
+    if data is None:
+        data = make()
+        _store(path, data, budget)
+    return data
+
+
+def _load(path: Path) -> bytes | None:
+    try:
+        stored = path.read_bytes()
+    except OSError:
+        return None
+    data, digest = stored[:-DIGEST_SIZE], stored[-DIGEST_SIZE:]
+    if hashlib.sha256(data).digest() != digest:
+        return None
+    try:
+        os.utime(path)  # marks it as recently used for _prune
+    except OSError:
+        pass
+    return data
+
+
+def _store(path: Path, data: bytes, budget: int) -> None:
+    """Write the entry atomically; a store that cannot be written only costs time."""
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data + hashlib.sha256(data).digest())
+        os.replace(temp, path)
+        _prune(path.parent, budget)
+    except OSError as exc:
+        LOG.debug("cache entry %s not written: %s", path, exc)
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+
+
+def _prune(folder: Path, budget: int) -> None:
+    entries = [(entry.stat(), entry) for entry in folder.iterdir() if not entry.name.startswith(".tmp-")]
+    total = sum(stat.st_size for stat, _ in entries)
+    for stat, entry in sorted(entries, key=lambda pair: pair[0].st_mtime):
+        if total <= budget:
+            break
+        entry.unlink(missing_ok=True)
+        total -= stat.st_size
