@@ -135,3 +135,12 @@ def test_a_terminal_gets_a_bar_and_a_pipe_gets_lines(project):
     assert frames[-1].startswith("█" * Bar.WIDTH + " 4/4 ")
     assert terminal.text.endswith("\r\x1b[2K")  # the bar is cleared before the summary
     assert isinstance(choose(project / "dist", quiet=False, verbose=True, stream=terminal), Lines)
+
+
+def test_a_killed_save_of_the_cache_leaves_nothing_behind(project):
+    run(project)
+    record = next((project / CACHE_FOLDER).glob("*.json"))
+    abandoned = record.parent / f".aireport-tmp-{record.stem}-x1"
+    abandoned.write_text("{half", encoding="utf-8")
+    run(project)
+    assert sorted(p.name for p in record.parent.iterdir()) == [record.name]

@@ -31,10 +31,11 @@ from aireport.writer import remove_stale_temporaries, write_atomic
 
 EDITIONS = ("web", "feed", "pdf", "email")
 # Each edition is a module with one public function; adding one is adding a line here.
+# The booklet is by far the slowest, so it renders last: a mistake the others find costs no wait.
 YEAR_EDITIONS = {
-    "pdf": ("aireport.outputs.pdf", "render_pdf"),
     "web": ("aireport.outputs.web", "render_web"),
     "email": ("aireport.outputs.email", "render_email"),
+    "pdf": ("aireport.outputs.pdf", "render_pdf"),
 }
 SITE_EDITIONS = {
     "web": ("aireport.outputs.web", "render_archive"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aireport.config import Config
 from aireport.model import Report
-from aireport.writer import write_atomic
+from aireport.writer import TEMP_PREFIX, write_atomic
 
 CACHE_FOLDER = ".aireport-cache"
 CACHE_VERSION = 1
@@ -38,6 +38,9 @@ class BuildCache:
     @classmethod
     def open(cls, config: Config, out: Path, trust: bool = True) -> BuildCache:
         path = config.root / CACHE_FOLDER / f"{sha256(str(out).encode())[:16]}.json"
+        # Called under the output folder's lock: a temporary of this record is a killed build's.
+        for abandoned in path.parent.glob(f"{_temp_prefix(path)}*"):
+            abandoned.unlink(missing_ok=True)
         entries: dict[str, dict] = {}
         if trust:
             try:
@@ -69,7 +72,13 @@ class BuildCache:
 
     def save(self) -> None:
         data = {"version": CACHE_VERSION, "entries": dict(sorted(self.entries.items()))}
-        write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"),
+                     prefix=_temp_prefix(self.path))
+
+
+def _temp_prefix(path: Path) -> str:
+    """Each output folder's record has its own temporaries, so one publish never removes another's."""
+    return f"{TEMP_PREFIX}{path.stem}-"
 
 
 def edition_key(edition: str, config: Config, reports: tuple[Report, ...], extra: str = "") -> str:

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def _store(path: Path, data: bytes, budget: int) -> None:
 
 
 def _prune(folder: Path, budget: int) -> None:
+    _remove_abandoned_temporaries(folder)
     entries = [(entry.stat(), entry) for entry in folder.iterdir() if not entry.name.startswith(".tmp-")]
     total = sum(stat.st_size for stat, _ in entries)
     for stat, entry in sorted(entries, key=lambda pair: pair[0].st_mtime):
@@ -79,3 +81,14 @@ def _prune(folder: Path, budget: int) -> None:
             break
         entry.unlink(missing_ok=True)
         total -= stat.st_size
+
+
+def _remove_abandoned_temporaries(folder: Path) -> None:
+    """Half-written entries of a process that was killed; an hour old means no one is writing them."""
+    cutoff = time.time() - 3600
+    for temporary in folder.glob(".tmp-*"):
+        try:
+            if temporary.stat().st_mtime < cutoff:
+                temporary.unlink()
+        except OSError:
+            pass  # taken away by another process meanwhile

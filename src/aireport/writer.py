@@ -11,11 +11,11 @@ from aireport.errors import BuildError, display_path
 TEMP_PREFIX = ".aireport-tmp-"
 
 
-def write_atomic(path: Path, data: bytes, mtime: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes, mtime: int | None = None, prefix: str = TEMP_PREFIX) -> None:
     """Write beside the target, fsync, then rename over it (pip's adjacent_tmp_file)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        handle, temp_name = tempfile.mkstemp(prefix=prefix, dir=path.parent)
     except OSError as exc:
         raise BuildError(f"{display_path(path.parent)}: cannot write here: {exc.strerror}") from None
     try:
