@@ -144,3 +144,11 @@ def test_a_killed_save_of_the_cache_leaves_nothing_behind(project):
     abandoned.write_text("{half", encoding="utf-8")
     run(project)
     assert sorted(p.name for p in record.parent.iterdir()) == [record.name]
+
+
+@pytest.mark.parametrize("template, rebuilt", [("web/archive.html", "index.html"), ("feed/entry.html", "atom.xml")])
+def test_a_change_to_the_archive_or_feed_templates_rebuilds_them(project, template, rebuilt):
+    run(project)
+    path = project / "templates" / template
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert rebuilt in written(run(project))

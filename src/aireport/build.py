@@ -237,7 +237,7 @@ def _render_site(config: Config, out: Path, cache: BuildCache, listed: tuple[Rep
     rendered = []
     for edition in (e for e in SITE_EDITIONS if e in only):
         sizes = ",".join(f"{year}={size}" for year, size in sorted(site.pdf_sizes.items()))
-        key = edition_key(f"{edition}-site", config, listed, extra=sizes)
+        key = edition_key(edition, config, listed, extra=f"all years\0{sizes}")
         job = f"{edition} (all years)"
         if cache.fresh(job, key, out) is not None:
             result.unchanged.append(job)

@@ -43,6 +43,8 @@ def check(years: tuple[str, ...], strict: bool) -> None:
 @click.argument("years", nargs=-1)
 @click.option("--out", metavar="DIR", help="Output folder (default: `output` in [tool.aireport], dist).")
 @click.option("--site-url", metavar="URL", help="Public URL of the site, used for absolute links.")
+@click.option("--paper", type=click.Choice(["A5", "A4"]),
+              help="Page size of the PDF booklet (default: `paper` in [tool.aireport], A5).")
 @click.option("--only", metavar="EDITIONS", help="Build only these editions, comma-separated: web,feed,pdf,email.")
 @click.option("--all", "all_years", is_flag=True, help="Publish every report in issues/.")
 @click.option("--drafts", is_flag=True, help="Include reports marked draft: true.")
@@ -51,7 +53,7 @@ def check(years: tuple[str, ...], strict: bool) -> None:
               help="How many years to render at once, in separate processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per file written, even on a terminal.")
-def publish(years: tuple[str, ...], out: str | None, site_url: str | None, only: str | None,
+def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper: str | None, only: str | None,
             all_years: bool, drafts: bool, force: bool, jobs: int, quiet: bool, verbose: bool) -> None:
     """Build every edition of YEAR into the output folder and refresh the archive and feeds.
 
@@ -65,7 +67,7 @@ def publish(years: tuple[str, ...], out: str | None, site_url: str | None, only:
 
     started = time.perf_counter()
     project = open_project(Path.cwd())
-    config = project.config.with_overrides(site_url=site_url, output=out)
+    config = project.config.with_overrides(site_url=site_url, output=out, paper=paper)
     options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only),
                            force=force, jobs=jobs)
     progress = choose(config.output_dir, quiet, verbose)
@@ -91,3 +93,39 @@ def new(year: str) -> None:
 
     path = new_report(open_project(Path.cwd()), year)
     click.echo(f"created {display_path(path)} (draft: true); check it with `aireport check {year}`", err=True)
+
+
+@main.command()
+@click.argument("years", nargs=-1)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on, on 127.0.0.1 only; 0 picks a free one.")
+@click.option("--out", metavar="DIR", help="Build into this folder instead of a temporary one; its links point "
+                                           "to the preview server, so use `aireport publish` for the real site.")
+@click.option("--paper", type=click.Choice(["A5", "A4"]),
+              help="Page size of the PDF booklet (default: `paper` in [tool.aireport], A5).")
+@click.option("--only", metavar="EDITIONS", help="Build only these editions, comma-separated: web,feed,pdf,email.")
+@click.option("--drafts/--no-drafts", default=True, show_default=True,
+              help="Include reports marked draft: true; on by default, since a preview is for unfinished work.")
+@click.option("--pdf-on-request", is_flag=True,
+              help="Build a year's PDF booklet when it is opened instead of after every change, "
+                   "so the web page and e-mail reload sooner.")
+def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None, only: str | None, drafts: bool,
+          pdf_on_request: bool) -> None:
+    """Preview reports at http://127.0.0.1:PORT/ (all of issues/ when no YEAR is given).
+
+    Rebuilds what changes in issues/, templates/ and pyproject.toml and reloads
+    open web and e-mail pages; a report with errors prints the error and the
+    last good build stays up. The PDF is rebuilt on every change too, or only
+    when it is opened with --pdf-on-request. Stop with Ctrl-C.
+    """
+    from aireport.build import parse_only
+    from aireport.loader import report_path
+    from aireport.project import open_project
+    from aireport.serve import ServeOptions, serve as run_serve
+
+    project = open_project(Path.cwd())
+    for year in years:
+        report_path(project.config.issues_dir, year)  # refuses anything but a four-digit year, now
+    options = ServeOptions(years=years, port=port, out=out, paper=paper, drafts=drafts, only=parse_only(only),
+                           pdf_on_request=pdf_on_request)
+    run_serve(project.root, options, lambda line: click.echo(line, err=True))

@@ -1,0 +1,152 @@
+"""The HTTP side of `aireport serve`: the build folder on 127.0.0.1, plus live reload.
+
+HTML responses get a small script that long-polls the reload endpoint and
+reloads the page when a newer build is ready; the files on disk stay exactly
+what `publish` writes.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import mimetypes
+import sys
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, urlsplit
+
+HOST = "127.0.0.1"
+RELOAD_PATH = "/__aireport__/version"
+
+# Polls with the last build attempt it saw; the server answers when a newer one
+# finishes (or after a while, to keep proxies and sleeping laptops happy).
+# A newer good build reloads the page; a failed one shows its error on top.
+RELOAD_SCRIPT = """<script>/* aireport serve: live reload */
+(function () {
+  var shown = %d, attempt = -1, banner = null;
+  function report(errors) {
+    if (!errors.length) { if (banner) { banner.remove(); banner = null; } return; }
+    if (!banner) {
+      banner = document.createElement("pre");
+      banner.style.cssText = "position:fixed;top:0;left:0;right:0;z-index:2147483647;margin:0;" +
+        "padding:8px 12px;background:#b00020;color:#fff;font:13px/1.4 monospace;white-space:pre-wrap";
+      document.body.appendChild(banner);
+    }
+    banner.textContent = errors.join("\\n") + "\\n(aireport serve: the last good build is shown)";
+  }
+  function poll() {
+    fetch("%s?since=" + attempt, {cache: "no-store"})
+      .then(function (response) { return response.json(); })
+      .then(function (state) {
+        if (state.version !== shown) { location.reload(); return; }
+        attempt = state.attempt;
+        report(state.errors);
+        poll();
+      })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+</script>
+"""
+
+
+class Preview(Protocol):
+    """What the server asks of the build side."""
+
+    version: int
+
+    def state(self, since: int | None) -> dict: ...
+
+    def prepare(self, path: str) -> str | None: ...
+
+
+def inject_reload(html: bytes, version: int) -> bytes:
+    """The page with the reload script before its closing </body> (or at its end)."""
+    script = (RELOAD_SCRIPT % (version, RELOAD_PATH)).encode("utf-8")
+    end = html.lower().rfind(b"</body>")
+    if end < 0:
+        return html + script
+    return html[:end] + script + html[end:]
+
+
+def content_type(path: Path) -> str:
+    guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or guessed.endswith(("/xml", "/json")):
+        return f"{guessed}; charset=utf-8"  # every text edition is UTF-8 (and mostly Chinese)
+    return guessed
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # a page's pending long poll must not hold up Ctrl-C
+
+    def __init__(self, port: int) -> None:
+        self.folder = Path()  # the build folder and its builder, set before serving starts
+        self.preview: Preview | None = None
+        super().__init__((HOST, port), PreviewHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server_address[1]}"
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a closed tab is not an error
+            super().handle_error(request, client_address)
+
+
+class PreviewHandler(http.server.SimpleHTTPRequestHandler):
+    server: PreviewServer
+
+    def __init__(self, request, client_address, server: PreviewServer) -> None:
+        super().__init__(request, client_address, server, directory=str(server.folder))
+
+    def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def log_message(self, format: str, *args) -> None:
+        """Requests are not logged: the console is for builds and their errors."""
+
+    def _answer(self, with_body: bool) -> None:
+        preview = self.server.preview
+        url = urlsplit(self.path)
+        if url.path == RELOAD_PATH:
+            since = parse_qs(url.query).get("since", [""])[0]
+            state = preview.state(int(since) if since.lstrip("-").isdigit() else None)
+            return self._send(200, "application/json", json.dumps(state).encode("utf-8"), with_body)
+        path = Path(self.translate_path(url.path))
+        if path.is_dir() and not url.path.endswith("/"):
+            return self._redirect(url.path + "/")
+        if path.is_dir():
+            path = path / "index.html"
+        if error := preview.prepare(url.path.lstrip("/")):
+            return self._send(500, "text/plain; charset=utf-8", f"{error}\n".encode("utf-8"), with_body)
+        version = preview.version  # read before the file: a build finishing meanwhile reloads the page again
+        if not self._servable(path):
+            return self._send(404, "text/plain; charset=utf-8", b"not found\n", with_body)
+        data, kind = path.read_bytes(), content_type(path)
+        if kind.startswith("text/html"):
+            data = inject_reload(data, version)
+        self._send(200, kind, data, with_body)
+
+    def _servable(self, path: Path) -> bool:
+        """A built file; the lock and half-written temporaries are hidden."""
+        inside = path.relative_to(self.server.folder) if path.is_relative_to(self.server.folder) else None
+        return inside is not None and path.is_file() and not any(p.startswith(".") for p in inside.parts)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(301)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: int, kind: str, data: bytes, with_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")  # a reload must show the new build
+        self.end_headers()
+        if with_body:
+            self.wfile.write(data)
