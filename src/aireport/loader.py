@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 from aireport.body import Line, parse_body
@@ -40,12 +41,7 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
         if front is not None:
             problems.error(source.body_line, "the report has no sections; add chapters ('## …')")
         return None, text
-    report = Report(
-        path=path, year=front.year, title=front.title, subtitle=front.subtitle,
-        date=front.date, updated=front.updated, language=front.language,
-        authors=front.authors, summary=front.summary, keywords=front.keywords,
-        sources=front.sources, cover=front.cover, draft=front.draft, sections=sections,
-    )
+    report = Report(path=path, sections=sections, **{f.name: getattr(front, f.name) for f in fields(front)})
     return report, text
 
 
