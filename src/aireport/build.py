@@ -211,6 +211,9 @@ def _render_years(config: Config, listed: tuple[Report, ...], stale: list, jobs:
     if jobs <= 1 or len(tasks) <= 1:
         yield from (render_year(*task) for task in tasks)
         return
+    # Imported once here, the editions' libraries (WeasyPrint above all) are inherited by every worker.
+    for edition in {edition for task in tasks for edition in task[3]}:
+        importlib.import_module(YEAR_EDITIONS[edition][0])
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
         futures = [pool.submit(render_year, *task) for task in tasks]
         for future in futures:
