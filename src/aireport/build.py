@@ -12,7 +12,10 @@ import importlib
 import os
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.pool import Pool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +78,11 @@ class YearResult:
     outputs: tuple[Output, ...] = ()
     error: str | None = None
 
+    def joined(self, other: YearResult) -> YearResult:
+        """The same year's editions rendered in two places, as one result."""
+        return YearResult(self.year, {**self.keys, **other.keys}, self.outputs + other.outputs,
+                          self.error or other.error)
+
 
 def parse_only(value: str | None) -> tuple[str, ...]:
     if not value:
@@ -92,33 +100,59 @@ def publish(project: Project, options: BuildOptions, progress: Quiet | None = No
     out = checked_output_dir(config)
     progress = progress or Quiet()
     result = BuildResult()
-    reports = _reports_to_build(project, options, result, progress)
-    with output_lock(out, progress):
-        remove_stale_temporaries(out)
-        cache = BuildCache.open(config, out, trust=not options.force)
-        listed = _listed_reports(project, out, reports, options.drafts)
-        stale = _stale_years(config, out, cache, reports, options.only, result)
-        progress.planned(sum(len(keys) for _, keys in stale) + len(result.unchanged)
-                         + sum(e in options.only for e in SITE_EDITIONS))
-        for job in result.unchanged:
-            progress.done(job, fresh=True)
-        years = [y for y in _render_years(config, listed, stale, options.jobs) if _succeeded(y, options, result)]
-        listed = tuple(r for r in listed if r.year not in result.failures or _was_published(out, r.year))
-        fresh_outputs = [o for y in years for o in y.outputs]
-        site = _render_site(config, out, cache, listed, options.only, fresh_outputs, result, progress)
-        for year_result in years:  # nothing is written before everything has rendered
-            _write(year_result.outputs, out, result, progress)
-            for edition, key in year_result.keys.items():
-                files = {o.path: o.data for o in year_result.outputs if o.edition == edition}
-                cache.record(f"{edition} {year_result.year}", key, files)
-                progress.done(f"{edition} {year_result.year}", fresh=False)
-        for job, key, outputs in site:
-            _write(outputs, out, result, progress)
-            cache.record(job, key, {o.path: o.data for o in outputs})
-            progress.done(job, fresh=False)
-        cache.save()
+    with _booklet_workers(options) as workers:  # started first: WeasyPrint loads while we do the rest
+        reports = _reports_to_build(project, options, result, progress)
+        with output_lock(out, progress):
+            remove_stale_temporaries(out)
+            cache = BuildCache.open(config, out, trust=not options.force)
+            listed = _listed_reports(project, out, reports, options.drafts)
+            stale = _stale_years(config, out, cache, reports, options.only, result)
+            progress.planned(sum(len(keys) for _, keys in stale) + len(result.unchanged)
+                             + sum(e in options.only for e in SITE_EDITIONS))
+            for job in result.unchanged:
+                progress.done(job, fresh=True)
+            years = [y for y in _render_years(config, listed, stale, workers) if _succeeded(y, options, result)]
+            listed = tuple(r for r in listed if r.year not in result.failures or _was_published(out, r.year))
+            fresh_outputs = [o for y in years for o in y.outputs]
+            site = _render_site(config, out, cache, listed, options.only, fresh_outputs, result, progress)
+            _write_all(years, site, out, cache, result, progress)  # only now that everything rendered
     progress.close()
     return result
+
+
+def _write_all(years: list[YearResult], site: list, out: Path, cache: BuildCache, result: BuildResult,
+               progress: Quiet) -> None:
+    for year_result in years:
+        _write(year_result.outputs, out, result, progress)
+        for edition, key in year_result.keys.items():
+            files = {o.path: o.data for o in year_result.outputs if o.edition == edition}
+            cache.record(f"{edition} {year_result.year}", key, files)
+            progress.done(f"{edition} {year_result.year}", fresh=False)
+    for job, key, outputs in site:
+        _write(outputs, out, result, progress)
+        cache.record(job, key, {o.path: o.data for o in outputs})
+        progress.done(job, fresh=False)
+    cache.save()
+
+
+@contextmanager
+def _booklet_workers(options: BuildOptions) -> Iterator[Pool | None]:
+    """Processes that render booklets, one per CPU asked for (-j), each importing WeasyPrint at once.
+
+    That import takes about half a second; started before anything else, it overlaps
+    loading the reports and rendering the light editions. Workers not needed are stopped.
+    """
+    years = None if options.all_years else len(set(options.years))
+    count = min(options.jobs, years or options.jobs)
+    if "pdf" not in options.only or count <= 1 and options.jobs <= 1:
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(count, _preload_booklets)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _succeeded(year_result: YearResult, options: BuildOptions, result: BuildResult) -> bool:
@@ -206,18 +240,23 @@ def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Rep
     return stale
 
 
-def _render_years(config: Config, listed: tuple[Report, ...], stale: list, jobs: int):
-    tasks = [(config, report, listed, keys) for report, keys in stale]
-    if jobs <= 1 or len(tasks) <= 1:
-        yield from (render_year(*task) for task in tasks)
-        return
-    # Imported once here, the editions' libraries (WeasyPrint above all) are inherited by every worker.
-    for edition in {edition for task in tasks for edition in task[3]}:
-        importlib.import_module(YEAR_EDITIONS[edition][0])
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        futures = [pool.submit(render_year, *task) for task in tasks]
-        for future in futures:
-            yield future.result()
+def _preload_booklets() -> None:
+    importlib.import_module(YEAR_EDITIONS["pdf"][0]).preload()
+
+
+def _render_years(config: Config, listed: tuple[Report, ...], stale: list, workers: Pool | None):
+    """Each stale year rendered: booklets by the workers, meanwhile the light editions here."""
+    booklets = {}
+    if workers is not None:
+        for report, keys in stale:
+            if "pdf" in keys:
+                booklets[report.year] = workers.apply_async(render_year, (config, report, listed, {"pdf": keys["pdf"]}))
+    for report, keys in stale:
+        here = {edition: key for edition, key in keys.items() if report.year not in booklets or edition != "pdf"}
+        year_result = render_year(config, report, listed, here)
+        if report.year in booklets:
+            year_result = year_result.joined(booklets[report.year].get())
+        yield year_result
 
 
 def render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str]) -> YearResult:

@@ -78,6 +78,16 @@ def render_pdf(report: Report, site: Site) -> dict[str, bytes]:
     return {site.pdf_path(report.year): write_pdf(html, report, site, memory)}
 
 
+def preload() -> None:
+    """Pay WeasyPrint's first-use costs (its import, Pango and fontconfig start-up) ahead of time.
+
+    Booklet worker processes call this as they start, while the build does other work.
+    """
+    from weasyprint import HTML
+
+    HTML(string="<p>AI 年度回顾</p>").write_pdf()
+
+
 def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, cache: Path | None) -> str:
     """The booklet as one HTML document with its stylesheet inside.
 
