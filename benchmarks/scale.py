@@ -139,7 +139,7 @@ def _print_table(sizes: list[Size]) -> None:
               f"{run.peak_mb / base.run.peak_mb:>5.2f}           "
               + " ".join(f"{run.editions[e]:>5.2f}s" for e in EDITIONS))
     print("cost of one more topic (a constant cost per topic is linear growth):")
-    for smaller, larger in zip(sizes, sizes[1:]):
+    for smaller, larger in zip(sizes, sizes[1:], strict=False):
         added = larger.topics - smaller.topics
         print(f"  {smaller.factor:>2}x -> {larger.factor:>2}x: "
               f"{(larger.run.seconds - smaller.run.seconds) / added * 1000:6.1f} ms, "

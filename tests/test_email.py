@@ -246,7 +246,7 @@ def test_message_parts_decode_to_the_text_and_html_files(fixture_dist):
     assert msg.get_content_type() == "multipart/alternative"
     parts = list(msg.iter_parts())
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
-    for part, name in zip(parts, ("email.txt", "email.html")):
+    for part, name in zip(parts, ("email.txt", "email.html"), strict=True):
         assert part["Content-Transfer-Encoding"] == "base64"
         assert part.get_content_charset() == "utf-8"
         # MIME text travels with CRLF line breaks (RFC 2046); otherwise the part is the file.

@@ -229,7 +229,7 @@ def test_publishing_2019_then_2020_lists_both_newest_first(real_dist, name):
     assert [e.id for e in feed.entries] == [f"{REAL_SITE}/2020/", f"{REAL_SITE}/2019/"]
     assert [e.title for e in feed.entries] == ["2020 AI 年度回顾", "2019 AI 年度回顾"]
     assert feed.feed.updated_parsed[:6] == (2020, 12, 30, 16, 0, 0)  # 2020-12-31T00:00+08:00
-    for entry, year in zip(feed.entries, (2020, 2019)):
+    for entry, year in zip(feed.entries, (2020, 2019), strict=True):
         booklet = real_dist / str(year) / f"aireport-{year}.pdf"
         assert [(e.href, e.length) for e in entry.enclosures] == [
             (f"{REAL_SITE}/{year}/aireport-{year}.pdf", str(booklet.stat().st_size))]

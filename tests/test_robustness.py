@@ -171,7 +171,7 @@ def kill_moments(rng: random.Random, build_seconds: float, files: int) -> list[t
     half = KILLS // 2
     timed = [("seconds", build_seconds * (i + rng.random()) / half) for i in range(half)]
     written = [("files", rng.randint(1, files - 1)) for _ in range(half)]
-    return [moment for pair in zip(timed, written) for moment in pair]
+    return [moment for pair in zip(timed, written, strict=True) for moment in pair]
 
 
 def publish_killed(project: Path, moment: tuple[str, float]) -> None:
@@ -298,6 +298,7 @@ def outline(reader: PdfReader) -> dict[str, list[str]]:
     """Each top-level bookmark and the titles of the bookmarks under it (pypdf lists a
     bookmark's children right after it)."""
     bookmarks: dict[str, list[str]] = {}
+    last = None
     for entry in reader.outline:
         if isinstance(entry, list):
             bookmarks[last] = [child.title for child in entry if not isinstance(child, list)]

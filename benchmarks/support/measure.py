@@ -89,4 +89,4 @@ def expect_files(folder: Path, names: Iterable[str], who: str) -> None:
 
 def column_sums(columns: Iterable[list[float]]) -> list[float]:
     """Run by run, the sum of several steps' times."""
-    return [sum(values) for values in zip(*columns)]
+    return [sum(values) for values in zip(*columns, strict=True)]
