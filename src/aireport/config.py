@@ -44,7 +44,12 @@ class Config:
 
     @property
     def sender(self) -> str:
-        return self.email_from or f"{self.publisher} <{self.contact}>"
+        """The e-mail's From: email_from, or the publisher at the contact address."""
+        if self.email_from:
+            return self.email_from
+        from email.headerregistry import Address
+
+        return str(Address(self.publisher, addr_spec=self.contact))
 
     @property
     def unsubscribe(self) -> str:
@@ -129,14 +134,12 @@ def _check_values(values: dict[str, Any], complain) -> None:
     if unsubscribe is not None and not _is_http_url(unsubscribe):
         complain("unsubscribe_url", "must be an absolute http(s) URL")
     contact = values.get("contact")
-    if contact is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", contact):
+    if contact is not None and (not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", contact)
+                                or _sender_problem(contact)):
         complain("contact", "must be an e-mail address such as editor@example.org")
     sender = values.get("email_from")
-    if sender is not None:
-        from aireport.mime import sender_problem  # the e-mail library, only when a sender is set
-
-        if problem := sender_problem(sender):
-            complain("email_from", problem)
+    if sender is not None and (problem := _sender_problem(sender)):
+        complain("email_from", problem)
     paper = values.get("paper")
     if paper is not None and paper not in PAPER_SIZES:
         complain("paper", f"must be one of {', '.join(PAPER_SIZES)}")
@@ -146,6 +149,12 @@ def _check_values(values: dict[str, Any], complain) -> None:
     for key in ("title", "publisher", "output"):
         if key in values and not values[key].strip():
             complain(key, "must not be empty")
+
+
+def _sender_problem(address: str) -> str | None:
+    from aireport.mime import sender_problem  # the e-mail library, only when there is an address
+
+    return sender_problem(address)
 
 
 def _is_http_url(value: str) -> bool:

@@ -51,20 +51,14 @@ def _check_budget(html: str, site: Site, path: str) -> None:
 
 
 def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
-    from email.headerregistry import Address
+    from aireport.mime import Envelope, build_message
 
-    from aireport.mime import Envelope, build_message, sender_problem
-
-    config = site.config
-    sender = config.email_from or str(Address(config.publisher, addr_spec=config.contact))
-    problem = sender_problem(sender)
-    if problem:
-        raise BuildError(f"[tool.aireport] email_from = {sender!r}: {problem}")
+    config = site.config  # its sender was checked with the other settings
     report = digest.report
     host = urlsplit(config.site_url).hostname
     envelope = Envelope(
         subject=f"{report.title}：{report.subtitle}" if report.subtitle else report.title,
-        sender=sender,
+        sender=config.sender,
         date=report.date,
         message_id=f"aireport-{report.year}@{host}",
         unsubscribe=(f"mailto:{config.contact}?subject=unsubscribe", config.unsubscribe),
