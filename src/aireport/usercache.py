@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from aireport.errors import BuildError
+from aireport.writer import write_atomic
+
 LOG = logging.getLogger(__name__)
 DIGEST_SIZE = 32
+TEMP_PREFIX = ".tmp-"
 
 
 def cache_root() -> Path:
@@ -58,23 +61,16 @@ def _load(path: Path) -> bytes | None:
 
 def _store(path: Path, data: bytes, budget: int) -> None:
     """Write the entry atomically; a store that cannot be written only costs time."""
-    temp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data + hashlib.sha256(data).digest())
-        os.replace(temp, path)
+        write_atomic(path, data + hashlib.sha256(data).digest(), prefix=TEMP_PREFIX)
         _prune(path.parent, budget)
-    except OSError as exc:
+    except (BuildError, OSError) as exc:
         LOG.debug("cache entry %s not written: %s", path, exc)
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
 
 
 def _prune(folder: Path, budget: int) -> None:
     _remove_abandoned_temporaries(folder)
-    entries = [(entry.stat(), entry) for entry in folder.iterdir() if not entry.name.startswith(".tmp-")]
+    entries = [(entry.stat(), entry) for entry in folder.iterdir() if not entry.name.startswith(TEMP_PREFIX)]
     total = sum(stat.st_size for stat, _ in entries)
     for stat, entry in sorted(entries, key=lambda pair: pair[0].st_mtime):
         if total <= budget:
@@ -86,7 +82,7 @@ def _prune(folder: Path, budget: int) -> None:
 def _remove_abandoned_temporaries(folder: Path) -> None:
     """Half-written entries of a process that was killed; an hour old means no one is writing them."""
     cutoff = time.time() - 3600
-    for temporary in folder.glob(".tmp-*"):
+    for temporary in folder.glob(f"{TEMP_PREFIX}*"):
         try:
             if temporary.stat().st_mtime < cutoff:
                 temporary.unlink()
