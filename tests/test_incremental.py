@@ -152,3 +152,23 @@ def test_a_change_to_the_archive_or_feed_templates_rebuilds_them(project, templa
     path = project / "templates" / template
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert rebuilt in written(run(project))
+
+
+def break_report(root: Path, year: int) -> None:
+    path = root / "issues" / f"{year}.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## 总结 {.summary}", "## 总结 {.summary}\n\n### 不该在这里的话题\n\n- 点"),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [("--all",), ("2020",)])
+def test_a_published_year_whose_report_breaks_stays_listed(project, cli, args):
+    add_year(project, 2021)
+    assert cli("publish", "--all", "--only", "web,feed", "-q").exit_code == 0
+    archive = (project / "dist" / "index.html").read_bytes()
+    break_report(project, 2021)
+    result = cli("publish", *args, "--only", "web,feed")
+    assert ("the archive and feeds keep their last version until the report of 2021 loads again"
+            in result.stderr.splitlines())
+    assert (project / "dist" / "index.html").read_bytes() == archive
+    assert b'href="2021/"' in archive

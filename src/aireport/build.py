@@ -105,16 +105,20 @@ def publish(project: Project, options: BuildOptions, progress: Quiet | None = No
         with output_lock(out, progress):
             remove_stale_temporaries(out)
             cache = BuildCache.open(config, out, trust=not options.force)
-            listed = _listed_reports(project, out, reports, options.drafts)
+            listed, unloadable = _listed_reports(project, out, reports, options.drafts)
             stale = _stale_years(config, out, cache, reports, options.only, result)
+            only_site = () if unloadable else options.only  # the lists cannot be made without those years
             progress.planned(sum(len(keys) for _, keys in stale) + len(result.unchanged)
-                             + sum(e in options.only for e in SITE_EDITIONS))
+                             + sum(e in only_site for e in SITE_EDITIONS))
             for job in result.unchanged:
                 progress.done(job, fresh=True)
             years = [y for y in _render_years(config, listed, stale, workers) if _succeeded(y, options, result)]
             listed = tuple(r for r in listed if r.year not in result.failures or _was_published(out, r.year))
             fresh_outputs = [o for y in years for o in y.outputs]
-            site = _render_site(config, out, cache, listed, options.only, fresh_outputs, result, progress)
+            site = _render_site(config, out, cache, listed, only_site, fresh_outputs, result, progress)
+            if unloadable and any(e in options.only for e in SITE_EDITIONS):
+                progress.warning(f"the archive and feeds keep their last version until the report of "
+                                 f"{', '.join(map(str, unloadable))} loads again")
             _write_all(years, site, out, cache, result, progress)  # only now that everything rendered
     progress.close()
     return result
@@ -201,9 +205,12 @@ def _reports_to_build(project: Project, options: BuildOptions, result: BuildResu
     return reports
 
 
-def _listed_reports(project: Project, out: Path, built: list[Report], drafts: bool) -> tuple[Report, ...]:
-    """The years built now plus those already published in the output folder."""
+def _listed_reports(project: Project, out: Path, built: list[Report],
+                    drafts: bool) -> tuple[tuple[Report, ...], list[int]]:
+    """The years built now plus those already published in the output folder, newest first;
+    and the published years whose report no longer loads."""
     years = {r.year: r for r in built}
+    unloadable = []
     if out.is_dir():
         for folder in out.iterdir():
             if re.fullmatch(r"\d{4}", folder.name) and folder.is_dir() and int(folder.name) not in years:
@@ -212,10 +219,11 @@ def _listed_reports(project: Project, out: Path, built: list[Report], drafts: bo
                     try:
                         report = load_report(path)
                     except AiReportError:
-                        continue  # a broken report elsewhere keeps its published files but leaves the lists
+                        unloadable.append(int(folder.name))
+                        continue
                     if drafts or not report.draft:
                         years[report.year] = report
-    return tuple(years[y] for y in sorted(years, reverse=True))
+    return tuple(years[y] for y in sorted(years, reverse=True)), sorted(unloadable)
 
 
 def _was_published(out: Path, year: int) -> bool:
