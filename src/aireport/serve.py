@@ -22,7 +22,6 @@ from aireport.build import EDITIONS, BuildOptions, checked_output_dir, publish
 from aireport.cache import BuildCache
 from aireport.config import Config, load_config
 from aireport.errors import AiReportError, display_path
-from aireport.loader import load_report
 from aireport.preview_http import PreviewServer
 from aireport.progress import Quiet
 from aireport.project import Project
@@ -94,9 +93,7 @@ class Preview:
         options = BuildOptions(years=self.options.years, all_years=not self.options.years,
                                drafts=self.options.drafts, only=only)
         with self._building:
-            errors, written = self._unloadable(), False
-            if not errors:
-                errors, written = self._publish(options)
+            errors, written = self._publish(options)
             with self.changed:
                 self.errors = errors
                 if written:
@@ -129,22 +126,6 @@ class Preview:
         with self.changed:
             self.closed = True
             self.changed.notify_all()
-
-    def _unloadable(self) -> dict[str, str]:
-        """Served reports with errors. Publishing the others meanwhile would drop these from the
-        archive and feeds, so nothing is rebuilt until they load again."""
-        issues = self.root / "issues"
-        years = self.options.years or sorted(p.stem for p in issues.glob("*.md") if YEAR.fullmatch(p.stem))
-        errors = {}
-        for year in years:
-            path = issues / f"{year}.md"
-            try:
-                if path.is_file():  # a missing one is publish's to explain
-                    load_report(path)
-            except AiReportError as exc:
-                errors[year] = exc.format_message()
-                self._complain(errors[year], year)
-        return errors
 
     def _publish(self, options: BuildOptions) -> tuple[dict[str, str], bool]:
         """Run one publish and say how it went: the errors by year, and whether files were written."""
