@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aireport.build import BuildOptions, publish
+from aireport.build import publish
 from aireport.cache import CACHE_FOLDER
 from aireport.config import load_config
+from aireport.options import BuildOptions
 from aireport.project import Project
 
 FAST = ("web", "email", "feed")

@@ -12,12 +12,10 @@ import importlib
 import os
 import re
 import time
-import multiprocessing
-from collections.abc import Iterator
-from contextlib import contextmanager
-from multiprocessing.pool import Pool
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aireport.cache import BuildCache, edition_key
 from aireport.config import Config
@@ -26,13 +24,17 @@ from aireport.fonts import fingerprint as fonts_fingerprint
 from aireport.loader import load_report
 from aireport.locking import output_lock
 from aireport.model import Report
+from aireport.options import BuildOptions
 from aireport.progress import Quiet
 from aireport.project import Project
 from aireport.site import Site
 from aireport.templating import make_environment
+from aireport.workers import booklet_workers
 from aireport.writer import remove_stale_temporaries, write_atomic
 
-EDITIONS = ("web", "feed", "pdf", "email")
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
 # Each edition is a module with one public function; adding one is adding a line here.
 # The booklet is by far the slowest, so it renders last: a mistake the others find costs no wait.
 YEAR_EDITIONS = {
@@ -44,16 +46,6 @@ SITE_EDITIONS = {
     "web": ("aireport.outputs.web", "render_archive"),
     "feed": ("aireport.outputs.feed", "render_feeds"),
 }
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    years: tuple[str, ...] = ()
-    all_years: bool = False
-    drafts: bool = False
-    only: tuple[str, ...] = EDITIONS
-    force: bool = False
-    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -84,23 +76,15 @@ class YearResult:
                           self.error or other.error)
 
 
-def parse_only(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return EDITIONS
-    chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    unknown = [name for name in chosen if name not in EDITIONS]
-    if unknown or not chosen:
-        raise AiReportError(f"--only {value}: unknown edition {', '.join(unknown) or '(none)'}; "
-                            f"choose from {','.join(EDITIONS)}")
-    return chosen
-
-
-def publish(project: Project, options: BuildOptions, progress: Quiet | None = None) -> BuildResult:
+def publish(project: Project, options: BuildOptions, progress: Quiet | None = None,
+            started_workers: Pool | None = None) -> BuildResult:
+    """Publish as `options` say, with the booklet workers the caller started already
+    (workers.booklet_workers, as early as it could) or else with workers of its own."""
     config = project.config
     out = checked_output_dir(config)
     progress = progress or Quiet()
     result = BuildResult()
-    with _booklet_workers(options) as workers:  # started first: WeasyPrint loads while we do the rest
+    with nullcontext(started_workers) if started_workers is not None else booklet_workers(options) as workers:
         reports = _reports_to_build(project, options, result, progress)
         with output_lock(out, progress):
             remove_stale_temporaries(out)
@@ -137,26 +121,6 @@ def _write_all(years: list[YearResult], site: list, out: Path, cache: BuildCache
         cache.record(job, key, {o.path: o.data for o in outputs})
         progress.done(job, fresh=False)
     cache.save()
-
-
-@contextmanager
-def _booklet_workers(options: BuildOptions) -> Iterator[Pool | None]:
-    """Processes that render booklets, one per CPU asked for (-j), each importing WeasyPrint at once.
-
-    That import takes about half a second; started before anything else, it overlaps
-    loading the reports and rendering the light editions. Workers not needed are stopped.
-    """
-    years = None if options.all_years else len(set(options.years))
-    count = min(options.jobs, years or options.jobs)
-    if "pdf" not in options.only or count <= 1 and options.jobs <= 1:
-        yield None
-        return
-    pool = multiprocessing.get_context("fork").Pool(count, _preload_booklets)
-    try:
-        yield pool
-    finally:
-        pool.terminate()
-        pool.join()
 
 
 def _succeeded(year_result: YearResult, options: BuildOptions, result: BuildResult) -> bool:
@@ -248,23 +212,23 @@ def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Rep
     return stale
 
 
-def _preload_booklets() -> None:
-    importlib.import_module(YEAR_EDITIONS["pdf"][0]).preload()
-
-
-def _render_years(config: Config, listed: tuple[Report, ...], stale: list, workers: Pool | None):
-    """Each stale year rendered: booklets by the workers, meanwhile the light editions here."""
+def _render_years(config: Config, listed: tuple[Report, ...], stale: list,
+                  workers: Pool | None) -> list[YearResult]:
+    """Each stale year rendered: booklets by the workers, meanwhile everything else here."""
     booklets = {}
     if workers is not None:
         for report, keys in stale:
             if "pdf" in keys:
                 booklets[report.year] = workers.apply_async(render_year, (config, report, listed, {"pdf": keys["pdf"]}))
+    rendered = []
     for report, keys in stale:
         here = {edition: key for edition, key in keys.items() if report.year not in booklets or edition != "pdf"}
-        year_result = render_year(config, report, listed, here)
-        if report.year in booklets:
-            year_result = year_result.joined(booklets[report.year].get())
-        yield year_result
+        rendered.append(render_year(config, report, listed, here))
+    if booklets:
+        for module_name, _ in SITE_EDITIONS.values():  # imported while waiting, not after
+            importlib.import_module(module_name)
+    return [year_result.joined(booklets[year_result.year].get()) if year_result.year in booklets else year_result
+            for year_result in rendered]
 
 
 def render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str]) -> YearResult:

@@ -60,18 +60,23 @@ def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper
     Editions whose inputs have not changed since the last publish are left as they are."""
     import time
 
-    from aireport.build import BuildOptions, parse_only, publish as run_publish
-    from aireport.errors import BuildError, display_path
-    from aireport.progress import choose
-    from aireport.project import Project, open_project
+    from aireport.options import BuildOptions, parse_only
+    from aireport.workers import booklet_workers
 
     started = time.perf_counter()
-    project = open_project(Path.cwd())
-    config = project.config.with_overrides(site_url=site_url, output=out, paper=paper)
     options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only),
                            force=force, jobs=jobs)
-    progress = choose(config.output_dir, quiet, verbose)
-    result = run_publish(Project(config), options, progress)
+    with booklet_workers(options) as workers:  # before the imports below, which they need not wait for
+        from aireport.build import publish as run_publish
+        from aireport.progress import choose
+        from aireport.project import Project, open_project
+
+        project = open_project(Path.cwd())
+        config = project.config.with_overrides(site_url=site_url, output=out, paper=paper)
+        progress = choose(config.output_dir, quiet, verbose)
+        result = run_publish(Project(config), options, progress, workers)
+    from aireport.errors import BuildError, display_path
+
     for year, message in sorted(result.failures.items()):
         click.echo(f"Error: {year}: {message}", err=True)
     if not quiet:
@@ -118,7 +123,7 @@ def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None,
     last good build stays up. The PDF is rebuilt on every change too, or only
     when it is opened with --pdf-on-request. Stop with Ctrl-C.
     """
-    from aireport.build import parse_only
+    from aireport.options import parse_only
     from aireport.loader import report_path
     from aireport.project import open_project
     from aireport.serve import ServeOptions, serve as run_serve

@@ -18,10 +18,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from aireport.build import EDITIONS, BuildOptions, checked_output_dir, publish
+from aireport.build import checked_output_dir, publish
 from aireport.cache import BuildCache
 from aireport.config import Config, load_config
 from aireport.errors import AiReportError, display_path
+from aireport.options import EDITIONS, BuildOptions
 from aireport.preview_http import PreviewServer
 from aireport.progress import Quiet
 from aireport.project import Project

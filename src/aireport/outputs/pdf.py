@@ -79,13 +79,12 @@ def render_pdf(report: Report, site: Site) -> dict[str, bytes]:
 
 
 def preload() -> None:
-    """Pay WeasyPrint's first-use costs (its import, Pango and fontconfig start-up) ahead of time.
+    """Import WeasyPrint ahead of time; booklet worker processes call this as they start.
 
-    Booklet worker processes call this as they start, while the build does other work.
+    Only the import: by the time it ends the booklet is waiting, so a warm-up render
+    would delay it by more than it saves.
     """
-    from weasyprint import HTML
-
-    HTML(string="<p>AI 年度回顾</p>").write_pdf()
+    import weasyprint  # noqa: F401
 
 
 def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, cache: Path | None) -> str:
