@@ -12,6 +12,7 @@ from aireport.cache import CACHE_FOLDER
 from aireport.config import load_config
 from aireport.options import BuildOptions
 from aireport.project import Project
+from aireport.workers import booklet_worker_count
 
 FAST = ("web", "email", "feed")
 
@@ -91,6 +92,17 @@ def test_parallel_years_give_the_same_bytes_as_one_at_a_time(project, tmp_path):
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file() and p.name != ".aireport.lock")
     assert len(files) > 10
     assert [f for f in files if (one / f).read_bytes() != (two / f).read_bytes()] == []
+
+
+@pytest.mark.parametrize(("options", "count"), [
+    (BuildOptions(years=("2020",), jobs=2), 1),
+    (BuildOptions(years=("2020", "2021", "2020"), jobs=4), 2),
+    (BuildOptions(all_years=True, jobs=3), 3),
+    (BuildOptions(years=("2020", "2021"), jobs=1), 0),
+    (BuildOptions(years=("2020",), only=("web", "feed"), jobs=2), 0),
+])
+def test_one_booklet_worker_per_year_up_to_jobs_and_none_with_j1(options, count):
+    assert booklet_worker_count(options) == count
 
 
 def test_a_failing_year_is_reported_and_the_others_finish(project, cli):

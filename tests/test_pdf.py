@@ -21,6 +21,7 @@ from aireport.errors import AiReportError, BuildError
 from aireport.fetcher import RefusedURL, RestrictedFetcher
 from aireport.loader import load_report
 from aireport.model import Cover, Report
+from aireport import typesetting
 from aireport.outputs import pdf as pdf_edition
 from aireport.site import Site
 from aireport.templating import make_environment
@@ -393,12 +394,12 @@ def test_a_warning_when_harfbuzz_subsetting_is_missing(monkeypatch, caplog):
     from weasyprint.text import ffi
 
     monkeypatch.setattr(ffi, "harfbuzz_subset", None)
-    pdf_edition._warn_without_harfbuzz_subset.cache_clear()
+    typesetting._warn_without_harfbuzz_subset.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="aireport"):
-            pdf_edition._warn_without_harfbuzz_subset()
+            typesetting._warn_without_harfbuzz_subset()
     finally:
-        pdf_edition._warn_without_harfbuzz_subset.cache_clear()
+        typesetting._warn_without_harfbuzz_subset.cache_clear()
     assert [record.getMessage() for record in caplog.records] == [
         "libharfbuzz-subset is not installed, so WeasyPrint cuts fonts down with fontTools and the PDF takes "
         "about 20 times longer; install it (Debian/Ubuntu: sudo apt-get install libharfbuzz-subset0)"]

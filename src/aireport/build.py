@@ -13,7 +13,7 @@ import os
 import re
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,10 +33,12 @@ from aireport.workers import booklet_workers
 from aireport.writer import remove_stale_temporaries, write_atomic
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
+    from multiprocessing.pool import AsyncResult, Pool
 
 # Each edition is a module with one public function; adding one is adding a line here.
 # The booklet is by far the slowest, so it renders last: a mistake the others find costs no wait.
+# With booklet workers (workers.py) it is only prepared here and typeset in a worker.
+BOOKLET = "pdf"
 YEAR_EDITIONS = {
     "web": ("aireport.outputs.web", "render_web"),
     "email": ("aireport.outputs.email", "render_email"),
@@ -64,16 +66,36 @@ class BuildResult:
 
 
 @dataclass(frozen=True)
+class PendingBooklet:
+    """A booklet prepared here and being typeset by a worker."""
+
+    path: str
+    prepared_in: float  # seconds
+    typesetting: AsyncResult  # of workers.typeset_booklet
+
+    def wait(self) -> tuple[Output | None, str | None]:
+        """The booklet's file, or the error that stopped it."""
+        data, error, seconds = self.typesetting.get()
+        if data is None:
+            return None, error
+        return Output(self.path, data, BOOKLET, self.prepared_in + seconds), None
+
+
+@dataclass(frozen=True)
 class YearResult:
     year: int
     keys: dict[str, str]  # edition -> the key of what it was made from
     outputs: tuple[Output, ...] = ()
     error: str | None = None
+    booklet: PendingBooklet | None = None
 
-    def joined(self, other: YearResult) -> YearResult:
-        """The same year's editions rendered in two places, as one result."""
-        return YearResult(self.year, {**self.keys, **other.keys}, self.outputs + other.outputs,
-                          self.error or other.error)
+    def finished(self) -> YearResult:
+        """The year with its booklet, once the worker has typeset it."""
+        if self.booklet is None:
+            return self
+        output, error = self.booklet.wait()
+        return replace(self, outputs=self.outputs + ((output,) if output else ()), error=self.error or error,
+                       booklet=None)
 
 
 def publish(project: Project, options: BuildOptions, progress: Quiet | None = None,
@@ -214,33 +236,42 @@ def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Rep
 
 def _render_years(config: Config, listed: tuple[Report, ...], stale: list,
                   workers: Pool | None) -> list[YearResult]:
-    """Each stale year rendered: booklets by the workers, meanwhile everything else here."""
-    booklets = {}
-    if workers is not None:
-        for report, keys in stale:
-            if "pdf" in keys:
-                booklets[report.year] = workers.apply_async(render_year, (config, report, listed, {"pdf": keys["pdf"]}))
-    rendered = []
-    for report, keys in stale:
-        here = {edition: key for edition, key in keys.items() if report.year not in booklets or edition != "pdf"}
-        rendered.append(render_year(config, report, listed, here))
-    if booklets:
-        for module_name, _ in SITE_EDITIONS.values():  # imported while waiting, not after
+    """Each stale year, rendered here while the workers typeset its booklet."""
+    rendered = [render_year(config, report, listed, keys, workers) for report, keys in stale]
+    if any(year_result.booklet for year_result in rendered):
+        for module_name, _ in SITE_EDITIONS.values():  # imported while the booklets are typeset, not after
             importlib.import_module(module_name)
-    return [year_result.joined(booklets[year_result.year].get()) if year_result.year in booklets else year_result
-            for year_result in rendered]
+    return [year_result.finished() for year_result in rendered]
 
 
-def render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str]) -> YearResult:
-    """The stale editions of one year (the keys of `keys`), in memory; a user error fails the year."""
+def render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str],
+                workers: Pool | None = None) -> YearResult:
+    """The stale editions of one year (the keys of `keys`), in memory; a user error fails the year.
+
+    With booklet workers, the booklet is only prepared here and handed to one of them to typeset.
+    """
     try:
         site = Site(config, make_environment(config.templates_dir), listed)
         outputs: dict[str, Output] = {}
+        booklet = None
         for edition in keys:
-            _render(YEAR_EDITIONS[edition], edition, (report, site), outputs)
+            if edition == BOOKLET and workers is not None:
+                booklet = _hand_over_booklet(report, site, workers)
+            else:
+                _render(YEAR_EDITIONS[edition], edition, (report, site), outputs)
     except AiReportError as exc:
         return YearResult(report.year, keys, error=exc.message)
-    return YearResult(report.year, keys, tuple(outputs.values()))
+    return YearResult(report.year, keys, tuple(outputs.values()), booklet=booklet)
+
+
+def _hand_over_booklet(report: Report, site: Site, workers: Pool) -> PendingBooklet:
+    from aireport.outputs.pdf import prepare_booklet
+    from aireport.workers import typeset_booklet
+
+    started = time.perf_counter()
+    booklet = prepare_booklet(report, site)
+    return PendingBooklet(site.pdf_path(report.year), time.perf_counter() - started,
+                          workers.apply_async(typeset_booklet, (booklet,)))
 
 
 def _render_site(config: Config, out: Path, cache: BuildCache, listed: tuple[Report, ...],

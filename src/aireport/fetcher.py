@@ -13,8 +13,6 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-MEMORY_SCHEME = "aireport-memory"
-
 
 class RefusedURL(FatalURLFetchingError):
     """A URL the booklet may not load. A BaseException, so WeasyPrint cannot turn it into a warning."""
@@ -26,18 +24,15 @@ class RefusedURL(FatalURLFetchingError):
 
 class RestrictedFetcher(URLFetcher):
     def __init__(self, folders: tuple[Path, ...], memory: dict[str, bytes]) -> None:
-        super().__init__(allowed_protocols=("file", "data", MEMORY_SCHEME), allow_redirects=False)
+        memory_schemes = {urlsplit(url).scheme.lower() for url in memory}
+        super().__init__(allowed_protocols=("file", "data", *sorted(memory_schemes)), allow_redirects=False)
         self.folders = tuple(folder.resolve() for folder in folders)
         self.memory = memory  # generated resources (the cut-down fonts), by URL
 
-    @staticmethod
-    def memory_url(name: str) -> str:
-        return f"{MEMORY_SCHEME}:{name}"
-
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == MEMORY_SCHEME and url in self.memory:
+        if url in self.memory:
             return URLFetcherResponse(url, self.memory[url], {"Content-Type": "font/otf"})
+        scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)  # the data is in the URL itself
         if scheme == "file":

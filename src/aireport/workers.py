@@ -1,24 +1,26 @@
-"""The processes that lay out booklets, started before anything else of a publish.
+"""The processes that typeset booklets, started before anything else of a publish.
 
-Importing WeasyPrint takes about half a second and a booklet's layout most of a
-second more, while every other edition takes a fraction of that. A worker forked
-first spends its import while the main process imports the rest, loads the
-reports and renders the light editions.
+Importing WeasyPrint takes about half a second and laying a booklet out most of
+a second more, while every other edition takes a fraction of that. A worker
+forked first spends its import while the main process imports the rest, loads
+the reports, renders the light editions and prepares the booklets, which it
+then hands over to be typeset.
 """
 
 from __future__ import annotations
 
-import importlib
+import gc
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from aireport.errors import AiReportError
 from aireport.options import BuildOptions
+from aireport.typesetting import Booklet, preload, typeset
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
-
-BOOKLET_MODULE = "aireport.outputs.pdf"
 
 
 def booklet_worker_count(options: BuildOptions) -> int:
@@ -38,7 +40,7 @@ def booklet_workers(options: BuildOptions) -> Iterator[Pool | None]:
         return
     import multiprocessing
 
-    pool = multiprocessing.get_context("fork").Pool(count, _import_weasyprint)
+    pool = multiprocessing.get_context("fork").Pool(count, _start_worker)
     try:
         yield pool
     finally:
@@ -46,5 +48,18 @@ def booklet_workers(options: BuildOptions) -> Iterator[Pool | None]:
         pool.join()
 
 
-def _import_weasyprint() -> None:
-    importlib.import_module(BOOKLET_MODULE).preload()
+def _start_worker() -> None:
+    # Laying a booklet out allocates millions of short-lived objects but few cycles:
+    # collecting them less often than Python's default saves about a tenth of the time.
+    gc.set_threshold(10_000)
+    preload()
+
+
+def typeset_booklet(booklet: Booklet) -> tuple[bytes | None, str | None, float]:
+    """In a worker: the booklet's PDF or the user error that stopped it, and the seconds it took."""
+    started = time.perf_counter()
+    try:
+        data, error = typeset(booklet), None
+    except AiReportError as exc:
+        data, error = None, exc.message
+    return data, error, time.perf_counter() - started

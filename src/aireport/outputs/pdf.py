@@ -2,14 +2,12 @@
 
 Steps: choose the Chinese faces, render the booklet's HTML, cut the faces down
 to the characters that HTML uses (cached), check every character has a font,
-then let WeasyPrint lay it out with nothing to fetch but the cut-down faces,
-the templates and the report's own folder.
+then let WeasyPrint lay it out (aireport.typesetting) with nothing to fetch but
+the cut-down faces, the templates and the report's own folder.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,22 +15,23 @@ from pathlib import Path
 from markupsafe import Markup
 
 from aireport import __version__
-from aireport.errors import BuildError, display_path
 from aireport.fontcache import covered, subset_face
 from aireport.fonts import Face, Fonts, check_coverage, find_fonts, licence_of
 from aireport.model import Report
 from aireport.qr import qr_codes
 from aireport.site import Site
 from aireport.templating import render
+from aireport.typesetting import Booklet, typeset
 from aireport.usercache import cache_root
 
-LOG = logging.getLogger(__name__)
 LINK_KINDS = {"video": "视频", "article": "文章", "paper": "论文", "image": "图片"}
 # Links a reader of the printed booklet would open on a phone get a QR code.
 QR_KINDS = ("video", "article", "paper")
 # Characters WeasyPrint draws that need not appear in the HTML: page numbers,
 # leaders and list markers.
 GENERATED = "0123456789.•◦▪‐–—…"
+# The URLs of the cut-down fonts, which WeasyPrint loads from memory.
+MEMORY_SCHEME = "aireport-memory"
 
 
 @dataclass(frozen=True)
@@ -67,24 +66,26 @@ PAPERS = {
 
 
 def render_pdf(report: Report, site: Site) -> dict[str, bytes]:
-    _warn_without_harfbuzz_subset()
+    """The booklet, prepared and typeset in this process."""
+    return {site.pdf_path(report.year): typeset(prepare_booklet(report, site))}
+
+
+def prepare_booklet(report: Report, site: Site) -> Booklet:
+    """Everything WeasyPrint needs to lay the booklet out, without importing it: `aireport
+    publish` prepares booklets beside the other editions and typesets them in worker processes."""
     cache = cache_root()
     fonts = find_fonts(site.config.root, site.config.font_dir)
     html = booklet_html(report, site, fonts, embed_fonts=True, cache=cache)
     chars = characters(html)
     subsets = {face: subset_face(face, chars, cache) for face in fonts.faces}
     check_coverage(report, chars, set().union(*(covered(data) for data in subsets.values())))
-    memory = {_font_url(rule.face): subsets[rule.face] for rule in fonts.rules}
-    return {site.pdf_path(report.year): write_pdf(html, report, site, memory)}
-
-
-def preload() -> None:
-    """Import WeasyPrint ahead of time; booklet worker processes call this as they start.
-
-    Only the import: by the time it ends the booklet is waiting, so a warm-up render
-    would delay it by more than it saves.
-    """
-    import weasyprint  # noqa: F401
+    return Booklet(
+        html=html,
+        base_url=(site.config.templates_dir / "pdf").resolve().as_uri() + "/",
+        folders=(site.config.templates_dir, report.path.parent),
+        memory={_font_url(rule.face): subsets[rule.face] for rule in fonts.rules},
+        source=report.path,
+    )
 
 
 def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, cache: Path | None) -> str:
@@ -125,26 +126,6 @@ def characters(html: str) -> set[str]:
     return {c for c in html if c.isprintable()} | set(GENERATED) | ascii_printable
 
 
-def write_pdf(html: str, report: Report, site: Site, memory: dict[str, bytes]) -> bytes:
-    """Lay the booklet out; nothing may be fetched beyond `memory`, templates/ and the report's folder."""
-    from weasyprint import HTML
-
-    from aireport.fetcher import RefusedURL, RestrictedFetcher
-
-    folders = (site.config.templates_dir, report.path.parent)
-    fetcher = RestrictedFetcher(folders, memory)
-    base_url = (site.config.templates_dir / "pdf").resolve().as_uri() + "/"
-    try:
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        # A content-derived /ID and the report's own dates keep the bytes reproducible.
-        return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
-    except RefusedURL as refused:
-        allowed = " and ".join(f"{display_path(folder)}/" for folder in folders)
-        raise BuildError(f"{display_path(report.path)}: the PDF booklet refers to {refused.url}, "
-                         f"but may only use files in {allowed}; put the file beside the report "
-                         "or remove the reference") from None
-
-
 def _font_context(fonts: Fonts, embed: bool) -> dict:
     if not embed:
         return {"font_faces": [], "serif": fonts.body.family, "sans": fonts.text.family}
@@ -153,16 +134,4 @@ def _font_context(fonts: Fonts, embed: bool) -> dict:
 
 
 def _font_url(face: Face) -> str:
-    from aireport.fetcher import RestrictedFetcher
-
-    return RestrictedFetcher.memory_url(f"{face.path.stem}-{face.index}.otf")
-
-
-@functools.cache
-def _warn_without_harfbuzz_subset() -> None:
-    from weasyprint.text.ffi import harfbuzz_subset
-
-    if harfbuzz_subset is None:
-        LOG.warning("libharfbuzz-subset is not installed, so WeasyPrint cuts fonts down with fontTools "
-                    "and the PDF takes about 20 times longer; install it "
-                    "(Debian/Ubuntu: sudo apt-get install libharfbuzz-subset0)")
+    return f"{MEMORY_SCHEME}:{face.path.stem}-{face.index}.otf"

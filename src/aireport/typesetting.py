@@ -1,0 +1,65 @@
+"""Laying a prepared booklet out with WeasyPrint: the slowest step of a publish.
+
+The booklet edition (outputs/pdf.py) prepares a `Booklet`: its HTML, its
+cut-down fonts and the folders it may load files from. Turning that into PDF
+bytes needs nothing else of aireport, so a booklet worker process imports just
+this module and WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aireport.errors import BuildError, display_path
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Booklet:
+    html: str
+    base_url: str  # what relative URLs in the HTML are relative to
+    folders: tuple[Path, ...]  # the only folders it may load files from
+    memory: dict[str, bytes]  # generated files (the cut-down fonts), by URL
+    source: Path  # the report, named in errors
+
+
+def preload() -> None:
+    """Import WeasyPrint ahead of time; booklet worker processes call this as they start.
+
+    Only the import: by the time it ends the booklet is waiting, so a warm-up render
+    would delay it by more than it saves.
+    """
+    import weasyprint  # noqa: F401
+
+
+def typeset(booklet: Booklet) -> bytes:
+    """The booklet as PDF; nothing may be fetched beyond its memory and its folders."""
+    from weasyprint import HTML
+
+    from aireport.fetcher import RefusedURL, RestrictedFetcher
+
+    _warn_without_harfbuzz_subset()
+    fetcher = RestrictedFetcher(booklet.folders, booklet.memory)
+    try:
+        document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
+        # A content-derived /ID and the report's own dates keep the bytes reproducible.
+        return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
+    except RefusedURL as refused:
+        allowed = " and ".join(f"{display_path(folder)}/" for folder in booklet.folders)
+        raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
+                         f"but may only use files in {allowed}; put the file beside the report "
+                         "or remove the reference") from None
+
+
+@functools.cache
+def _warn_without_harfbuzz_subset() -> None:
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    if harfbuzz_subset is None:
+        LOG.warning("libharfbuzz-subset is not installed, so WeasyPrint cuts fonts down with fontTools "
+                    "and the PDF takes about 20 times longer; install it "
+                    "(Debian/Ubuntu: sudo apt-get install libharfbuzz-subset0)")
