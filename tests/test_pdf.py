@@ -9,6 +9,7 @@ import logging
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -388,6 +389,23 @@ def test_a_missing_font_dir_is_named(project, cli):
     result = cli("publish", "2020", "--only", "pdf")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == "Error: [tool.aireport] font_dir: no-such-fonts is not a folder"
+
+
+def test_weasyprint_finds_its_libraries_in_the_ldconfig_cache_without_running_gcc():
+    spy = """
+import subprocess
+commands = []
+start = subprocess.Popen.__init__
+def recorded(self, args, *rest, **options):
+    commands.append(args[0])
+    start(self, args, *rest, **options)
+subprocess.Popen.__init__ = recorded
+from aireport.typesetting import preload
+preload()
+print(" ".join(sorted(set(commands))))
+"""
+    started = subprocess.run([sys.executable, "-c", spy], capture_output=True, text=True, check=True)
+    assert started.stdout.split() == ["/sbin/ldconfig"]
 
 
 def test_a_warning_when_harfbuzz_subsetting_is_missing(monkeypatch, caplog):
