@@ -9,6 +9,7 @@ this module and WeasyPrint.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 from collections.abc import Iterator
@@ -51,14 +52,27 @@ def typeset(booklet: Booklet) -> bytes:
     _warn_without_harfbuzz_subset()
     fetcher = RestrictedFetcher(booklet.folders, booklet.memory)
     try:
-        document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
-        # A content-derived /ID and the report's own dates keep the bytes reproducible.
-        return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
+        with _fewer_garbage_collections():
+            document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
+            # A content-derived /ID and the report's own dates keep the bytes reproducible.
+            return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
     except RefusedURL as refused:
         allowed = " and ".join(f"{display_path(folder)}/" for folder in booklet.folders)
         raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
                          f"but may only use files in {allowed}; put the file beside the report "
                          "or remove the reference") from None
+
+
+@contextmanager
+def _fewer_garbage_collections() -> Iterator[None]:
+    """Laying a booklet out allocates millions of short-lived objects but few cycles:
+    looking for cycles less often than Python's default saves about a tenth of the time."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 10_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 @contextmanager
