@@ -249,6 +249,22 @@ def long_report(tmp_path_factory) -> Path:
     return write_project(tmp_path_factory.mktemp("long") / "project", {2020: report_text(2020, CHAPTERS, TOPICS)})
 
 
+def test_ctrl_c_stops_a_publish_with_one_line_and_no_traceback_from_the_workers(tmp_path):
+    """Ctrl-C reaches every process of the terminal's group; booklet workers leave it to the main one."""
+    project = make_project(tmp_path / "project")
+    process = subprocess.Popen([sys.executable, "-m", "aireport", "publish", "2020", "-j", "2", "-q"], cwd=project,
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    while process.poll() is None and not children.read_text().split():
+        time.sleep(0.005)
+    time.sleep(0.05)  # the worker is importing WeasyPrint, which takes several times that
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0 and stderr.strip() == "Aborted!"
+    dist = project / "dist"
+    assert not dist.exists() or temporaries(snapshot(dist)) == []
+
+
 def test_the_generated_long_report_passes_check_strict(long_report, cli, monkeypatch):
     monkeypatch.chdir(long_report)
     result = cli("check", "--strict")

@@ -9,6 +9,7 @@ then hands over to be typeset.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,12 +40,17 @@ def booklet_workers(options: BuildOptions) -> Iterator[Pool | None]:
         return
     import multiprocessing
 
-    pool = multiprocessing.get_context("fork").Pool(count, preload)
+    pool = multiprocessing.get_context("fork").Pool(count, _start_worker)
     try:
         yield pool
     finally:
         pool.terminate()
         pool.join()
+
+
+def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the workers
+    preload()
 
 
 def typeset_booklet(booklet: Booklet) -> tuple[bytes | None, str | None, float]:
