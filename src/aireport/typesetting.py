@@ -79,11 +79,12 @@ def _fewer_garbage_collections() -> Iterator[None]:
 def _library_search_in_ldconfig_cache() -> Iterator[None]:
     """WeasyPrint's import, a third faster on Linux.
 
-    WeasyPrint tries several names for each of its libraries, those of other
-    systems first, and cffi asks ctypes.util.find_library about every name that
-    does not load. On Linux each question runs ldconfig, gcc and ld, some fifty
-    processes in all (Kozea/WeasyPrint#1125). Only ldconfig's cache can name a
-    library the dynamic loader will then load, so the search stops there.
+    WeasyPrint tries several names for each of its libraries, other systems'
+    first, and cffi asks ctypes.util.find_library about every name that does not
+    load. On Linux each question runs ldconfig, then gcc and ld where ldconfig
+    does not know the name: some fifty processes (Kozea/WeasyPrint#1125). Here
+    the search stops at ldconfig's cache; a library only gcc or ld would find is
+    found anyway, by the Linux file name that ends WeasyPrint's list.
     """
     import ctypes.util
 
