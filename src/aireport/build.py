@@ -237,14 +237,14 @@ def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Rep
 def _render_years(config: Config, listed: tuple[Report, ...], stale: list,
                   workers: Pool | None) -> list[YearResult]:
     """Each stale year, rendered here while the workers typeset its booklet."""
-    rendered = [render_year(config, report, listed, keys, workers) for report, keys in stale]
+    rendered = [_render_year(config, report, listed, keys, workers) for report, keys in stale]
     if any(year_result.booklet for year_result in rendered):
         for module_name, _ in SITE_EDITIONS.values():  # imported while the booklets are typeset, not after
             importlib.import_module(module_name)
     return [year_result.finished() for year_result in rendered]
 
 
-def render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str],
+def _render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str],
                 workers: Pool | None = None) -> YearResult:
     """The stale editions of one year (the keys of `keys`), in memory; a user error fails the year.
 
