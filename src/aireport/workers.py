@@ -9,10 +9,11 @@ then hands over to be typeset.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from aireport.errors import AiReportError
@@ -50,6 +51,10 @@ def booklet_workers(options: BuildOptions) -> Iterator[Pool | None]:
 
 def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the workers
+    # Where processes outnumber cores, the main process goes first: the workers typeset
+    # what it prepares, and a publish with nothing to typeset need not wait for them.
+    with suppress(OSError):
+        os.nice(5)
     preload()
 
 
