@@ -123,13 +123,17 @@ def test_jobs_must_be_a_positive_number(project, cli, jobs):
 
 
 class Terminal:
-    """A stream that says it is a terminal and keeps what was drawn."""
+    """A stream that says it is a terminal and keeps what was drawn, and whether `watched` existed then."""
 
-    def __init__(self):
+    def __init__(self, watched: Path | None = None):
         self.text = ""
+        self.watched = watched
+        self.frames: list[tuple[str, bool]] = []
 
     def write(self, text: str) -> None:
         self.text += text
+        if self.watched is not None:
+            self.frames.append((text, self.watched.exists()))
 
     def flush(self) -> None: ...
 
@@ -148,6 +152,18 @@ def test_a_terminal_gets_a_bar_and_a_pipe_gets_lines(project):
     assert frames[-1].startswith("█" * Bar.WIDTH + " 4/4 ")
     assert terminal.text.endswith("\r\x1b[2K")  # the bar is cleared before the summary
     assert isinstance(choose(project / "dist", quiet=False, verbose=True, stream=terminal), Lines)
+
+
+def test_the_bar_moves_as_editions_render_before_anything_is_written(project):
+    from aireport.progress import choose
+
+    terminal = Terminal(watched=project / "dist" / "2020" / "index.html")
+    bar = choose(project / "dist", quiet=False, verbose=False, stream=terminal)
+    publish(Project(load_config(project)), BuildOptions(years=("2020",), only=("web", "email", "pdf"), jobs=2), bar)
+    drawn_before_writing = [text.split(" ", 1)[1] for text, written in terminal.frames
+                            if not written and text.strip("\r\x1b[2K")]
+    assert drawn_before_writing == ["0/4 ", "1/4 web 2020", "2/4 email 2020", "3/4 pdf 2020",
+                                    "4/4 web (all years)"]
 
 
 def test_a_killed_save_of_the_cache_leaves_nothing_behind(project):

@@ -118,7 +118,8 @@ def publish(project: Project, options: BuildOptions, progress: Quiet | None = No
                              + sum(e in only_site for e in SITE_EDITIONS))
             for job in result.unchanged:
                 progress.done(job, fresh=True)
-            years = [y for y in _render_years(config, listed, stale, workers) if _succeeded(y, options, result)]
+            rendered = _render_years(config, listed, stale, workers, progress)
+            years = [y for y in rendered if _succeeded(y, options, result)]
             listed = tuple(r for r in listed if r.year not in result.failures or _was_published(out, r.year))
             fresh_outputs = [o for y in years for o in y.outputs]
             site = _render_site(config, out, cache, listed, only_site, fresh_outputs, result, progress)
@@ -137,11 +138,9 @@ def _write_all(years: list[YearResult], site: list, out: Path, cache: BuildCache
         for edition, key in year_result.keys.items():
             files = {o.path: o.data for o in year_result.outputs if o.edition == edition}
             cache.record(f"{edition} {year_result.year}", key, files)
-            progress.done(f"{edition} {year_result.year}", fresh=False)
     for job, key, outputs in site:
         _write(outputs, out, result, progress)
         cache.record(job, key, {o.path: o.data for o in outputs})
-        progress.done(job, fresh=False)
     cache.save()
 
 
@@ -234,18 +233,25 @@ def _stale_years(config: Config, out: Path, cache: BuildCache, reports: list[Rep
     return stale
 
 
-def _render_years(config: Config, listed: tuple[Report, ...], stale: list,
-                  workers: Pool | None) -> list[YearResult]:
+def _render_years(config: Config, listed: tuple[Report, ...], stale: list, workers: Pool | None,
+                  progress: Quiet) -> list[YearResult]:
     """Each stale year, rendered here while the workers typeset its booklet."""
-    rendered = [_render_year(config, report, listed, keys, workers) for report, keys in stale]
+    rendered = [_render_year(config, report, listed, keys, workers, progress) for report, keys in stale]
     if any(year_result.booklet for year_result in rendered):
         for module_name, _ in SITE_EDITIONS.values():  # imported while the booklets are typeset, not after
             importlib.import_module(module_name)
-    return [year_result.finished() for year_result in rendered]
+    finished = []
+    for year_result in rendered:
+        if year_result.booklet is not None:
+            year_result = year_result.finished()
+            if year_result.error is None:
+                progress.done(f"{BOOKLET} {year_result.year}", fresh=False)
+        finished.append(year_result)
+    return finished
 
 
 def _render_year(config: Config, report: Report, listed: tuple[Report, ...], keys: dict[str, str],
-                workers: Pool | None = None) -> YearResult:
+                 workers: Pool | None, progress: Quiet) -> YearResult:
     """The stale editions of one year (the keys of `keys`), in memory; a user error fails the year.
 
     With booklet workers, the booklet is only prepared here and handed to one of them to typeset.
@@ -259,6 +265,7 @@ def _render_year(config: Config, report: Report, listed: tuple[Report, ...], key
                 booklet = _hand_over_booklet(report, site, workers)
             else:
                 _render(YEAR_EDITIONS[edition], edition, (report, site), outputs)
+                progress.done(f"{edition} {report.year}", fresh=False)
     except AiReportError as exc:
         return YearResult(report.year, keys, error=exc.message)
     return YearResult(report.year, keys, tuple(outputs.values()), booklet=booklet)
@@ -290,6 +297,7 @@ def _render_site(config: Config, out: Path, cache: BuildCache, listed: tuple[Rep
             continue
         outputs: dict[str, Output] = {}
         _render(SITE_EDITIONS[edition], edition, (site,), outputs)
+        progress.done(job, fresh=False)
         rendered.append((job, key, tuple(outputs.values())))
     return rendered
 
