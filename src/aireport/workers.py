@@ -1,10 +1,10 @@
 """The processes that typeset booklets, started before anything else of a publish.
 
-Importing WeasyPrint takes about half a second and laying a booklet out most of
-a second more, while every other edition takes a fraction of that. A worker
-forked first spends its import while the main process imports the rest, loads
-the reports, renders the light editions and prepares the booklets, which it
-then hands over to be typeset.
+Importing WeasyPrint takes about a quarter of a second and laying a booklet out
+more than half a second, while every other edition takes a fraction of that. A
+worker forked first spends its import while the main process imports the rest,
+loads the reports, renders the light editions and prepares the booklets, which
+it then hands over to be typeset.
 """
 
 from __future__ import annotations
