@@ -26,6 +26,12 @@ EXPECTED = {
     "invalid-yaml": ["7: error: invalid YAML in front matter: expected ',' or ']', but got ':'"],
     "later-year": ["19: warning: mentions 2023, later than the report's year 2020; check that it "
                    "belongs in this report"],
+    "markdown-image": [
+        "20: warning: a Markdown image (![…](…)) will be dropped from every edition; list it as a link "
+        "('- [图片：…](URL)') or make it the cover",
+        "23: warning: a Markdown image (![…](…)) will be dropped from every edition; list it as a link "
+        "('- [图片：…](URL)') or make it the cover",
+    ],
     "missing-fields": [
         "2: error: missing required key 'date' (the publication date, YYYY-MM-DD)",
         "2: error: missing required key 'summary'",

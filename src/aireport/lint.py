@@ -18,6 +18,7 @@ FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")
 SHORT_YEAR = re.compile(r"(?<![\d.近数几多过去这前后每第])([0-3]\d)\s*年(?![来代间内前后度])")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 VOID_TAGS = {"br", "hr", "img", "wbr"}
+MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(")
 
 
 def apply_rules(report: Report | None, text: str, problems: Problems) -> None:
@@ -25,6 +26,7 @@ def apply_rules(report: Report | None, text: str, problems: Problems) -> None:
     lines = _body_lines(text)
     _check_inline_links(lines, problems)
     _check_html(lines, problems)
+    _check_images(lines, problems)
     if report is not None:
         _check_links(report, problems)
         _check_ranks(report, problems)
@@ -116,6 +118,14 @@ def _check_html(lines: list[tuple[int, str]], problems: Problems) -> None:
                 problems.warning(number, f"unbalanced HTML: </{name}> closes nothing")
     for name, number in open_tags:
         problems.warning(number, f"unbalanced HTML: <{name}> is never closed")
+
+
+def _check_images(lines: list[tuple[int, str]], problems: Problems) -> None:
+    """Images in the text are not part of the format; the sanitiser would drop them without a word."""
+    for number, line in lines:
+        if MARKDOWN_IMAGE.search(re.sub(r"`[^`]*`", "", line)):
+            problems.warning(number, "a Markdown image (![…](…)) will be dropped from every edition; "
+                             "list it as a link ('- [图片：…](URL)') or make it the cover")
 
 
 def _check_years(year: int, lines: list[tuple[int, str]], problems: Problems) -> None:
