@@ -17,12 +17,12 @@ import pytest
 import weasyprint  # noqa: F401  (loaded before any test points fontconfig elsewhere)
 from pypdf import PdfReader
 
+from aireport import typesetting
 from aireport.config import load_config
 from aireport.errors import AiReportError, BuildError
 from aireport.fetcher import RefusedURL, RestrictedFetcher
 from aireport.loader import load_report
 from aireport.model import Cover, Report
-from aireport import typesetting
 from aireport.outputs import pdf as pdf_edition
 from aireport.site import Site
 from aireport.templating import make_environment
