@@ -140,7 +140,7 @@ class Bench:
         try:
             ours, theirs = _booklet_renders(self.year)
         except (ImportError, AttributeError, TypeError) as error:
-            # The comparison needs aireport.outputs.pdf.booklet_html(report, site, fonts,
+            # The comparison needs aireport.editions.booklet.prepare.booklet_html(report, site, fonts,
             # embed_fonts, cache): the booklet's HTML before WeasyPrint lays it out.
             return Row(label, None, None, note=f"skipped: no booklet HTML to compare with ({error})")
         samples = interleave({"ours": lambda: timed(ours), "theirs": lambda: timed(theirs)}, self.runs)
@@ -185,11 +185,11 @@ def _booklet_renders(year: str) -> tuple[Callable[[], object], Callable[[], obje
     from weasyprint import HTML
 
     from aireport.config import load_config
-    from aireport.fonts import find_fonts
-    from aireport.loader import load_report
-    from aireport.outputs import pdf
-    from aireport.site import Site
-    from aireport.templating import make_environment
+    from aireport.editions.booklet.fonts import find_fonts
+    from aireport.report.loader import load_report
+    from aireport.editions.booklet import prepare as pdf
+    from aireport.editions.site import Site
+    from aireport.editions.templating import make_environment
 
     config = load_config(ROOT)
     report = load_report(config.issues_dir / f"{year}.md")

@@ -10,8 +10,8 @@ import statistics
 import time
 from pathlib import Path
 
-from aireport.loader import inspect_report, parse_report
-from aireport.problems import Problems
+from aireport.report.loader import inspect_report, parse_report
+from aireport.report.problems import Problems
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEAT = 30

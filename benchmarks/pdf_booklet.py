@@ -52,10 +52,10 @@ def main() -> None:
 
 def _setup(year: str):
     from aireport.config import load_config
-    from aireport.fonts import find_fonts
-    from aireport.loader import load_report
-    from aireport.site import Site
-    from aireport.templating import make_environment
+    from aireport.editions.booklet.fonts import find_fonts
+    from aireport.report.loader import load_report
+    from aireport.editions.site import Site
+    from aireport.editions.templating import make_environment
 
     config = load_config(ROOT)
     report = load_report(config.issues_dir / f"{year}.md")
@@ -72,7 +72,7 @@ def _direct(html: str, site):
 
 
 def _renders(year: str, runs: int) -> None:
-    from aireport.outputs.pdf import booklet_html, render_pdf
+    from aireport.editions.booklet.prepare import booklet_html, render_pdf
     from aireport.usercache import cache_root
 
     report, site, fonts = _setup(year)
@@ -110,7 +110,7 @@ def _memory(year: str) -> None:
 
 def _child(year: str, mode: str) -> None:
     from aireport.usercache import cache_root
-    from aireport.outputs.pdf import booklet_html, render_pdf
+    from aireport.editions.booklet.prepare import booklet_html, render_pdf
 
     if mode == "cold":
         os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="aireport-bench-")

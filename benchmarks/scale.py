@@ -113,7 +113,7 @@ def _run(project: Path, out: Path) -> Run:
 def _child(project: Path, out: Path) -> None:
     """`aireport publish 2020 --out OUT`, with the e-mail budget lifted."""
     from aireport.cli import main as aireport
-    from aireport.outputs import email as email_edition
+    from aireport.editions.email import message as email_edition
 
     email_edition.HTML_BUDGET = sys.maxsize
     aireport(["publish", "2020", "--out", str(out)], prog_name="aireport")

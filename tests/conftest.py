@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aireport.build import publish
+from aireport.build.publish import publish
 from aireport.cli import main
 from aireport.config import load_config
-from aireport.options import BuildOptions
+from aireport.build.options import BuildOptions
 from aireport.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]

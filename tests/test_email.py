@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from aireport.config import load_config
-from aireport.digest import ELLIPSIS, first_sentence
+from aireport.editions.email.digest import ELLIPSIS, first_sentence
 from aireport.errors import BuildError
-from aireport.loader import load_report
-from aireport.outputs.email import HTML_BUDGET, render_email
-from aireport.plaintext import display_width, fill, wrap
-from aireport.site import Site
-from aireport.templating import make_environment
+from aireport.report.loader import load_report
+from aireport.editions.email.message import HTML_BUDGET, render_email
+from aireport.editions.email.plaintext import display_width, fill, wrap
+from aireport.editions.site import Site
+from aireport.editions.templating import make_environment
 
 from browser import CHROMIUM, scroll_width
 from conftest import DATA, FIXTURE, ROOT, make_project, publish_project

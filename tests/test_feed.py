@@ -21,10 +21,10 @@ import pytest
 from lxml import etree
 
 from aireport.config import load_config
-from aireport.loader import load_report
-from aireport.outputs.feed import render_feeds
-from aireport.site import Site
-from aireport.templating import make_environment
+from aireport.report.loader import load_report
+from aireport.editions.feeds import render_feeds
+from aireport.editions.site import Site
+from aireport.editions.templating import make_environment
 
 from conftest import FIXTURE, ROOT, publish_project
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aireport.errors import AiReportError
-from aireport.loader import inspect_report, load_report
-from aireport.problems import Problem
+from aireport.report.loader import inspect_report, load_report
+from aireport.report.problems import Problem
 
 FRONT = (
     "---\nyear: 2020\ntitle: 标题\ndate: 2020-12-31\nauthors: [ZOMI]\nsummary: 摘要。\n"

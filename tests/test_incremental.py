@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from aireport.build import publish
-from aireport.cache import CACHE_FOLDER
+from aireport.build.publish import publish
+from aireport.build.cache import CACHE_FOLDER
 from aireport.config import load_config
-from aireport.options import BuildOptions
+from aireport.build.options import BuildOptions
 from aireport.project import Project
-from aireport.workers import booklet_worker_count
+from aireport.build.workers import booklet_worker_count
 
 FAST = ("web", "email", "feed")
 
@@ -142,7 +142,7 @@ class Terminal:
 
 
 def test_a_terminal_gets_a_bar_and_a_pipe_gets_lines(project):
-    from aireport.progress import Bar, Lines, choose
+    from aireport.build.progress import Bar, Lines, choose
 
     terminal = Terminal()
     bar = choose(project / "dist", quiet=False, verbose=False, stream=terminal)
@@ -155,7 +155,7 @@ def test_a_terminal_gets_a_bar_and_a_pipe_gets_lines(project):
 
 
 def test_the_bar_moves_as_editions_render_before_anything_is_written(project):
-    from aireport.progress import choose
+    from aireport.build.progress import choose
 
     terminal = Terminal(watched=project / "dist" / "2020" / "index.html")
     bar = choose(project / "dist", quiet=False, verbose=False, stream=terminal)

@@ -17,15 +17,15 @@ import pytest
 import weasyprint  # noqa: F401  (loaded before any test points fontconfig elsewhere)
 from pypdf import PdfReader
 
-from aireport import typesetting
+from aireport.editions.booklet import typesetting
 from aireport.config import load_config
 from aireport.errors import AiReportError, BuildError
-from aireport.fetcher import RefusedURL, RestrictedFetcher
-from aireport.loader import load_report
-from aireport.model import Cover, Report
-from aireport.outputs import pdf as pdf_edition
-from aireport.site import Site
-from aireport.templating import make_environment
+from aireport.editions.booklet.fetcher import RefusedURL, RestrictedFetcher
+from aireport.report.loader import load_report
+from aireport.report.model import Cover, Report
+from aireport.editions.booklet import prepare as pdf_edition
+from aireport.editions.site import Site
+from aireport.editions.templating import make_environment
 from conftest import EPOCH, ROOT, make_project
 
 MM = 72 / 25.4
@@ -400,7 +400,7 @@ def recorded(self, args, *rest, **options):
     commands.append(args[0])
     start(self, args, *rest, **options)
 subprocess.Popen.__init__ = recorded
-from aireport.typesetting import preload
+from aireport.editions.booklet.typesetting import preload
 preload()
 print(" ".join(sorted(set(commands))))
 """
@@ -424,7 +424,7 @@ def test_a_warning_when_harfbuzz_subsetting_is_missing(monkeypatch, caplog):
 
 
 def test_no_chinese_font_at_all_is_an_error_not_a_tofu_pdf(tmp_path, monkeypatch):
-    from aireport.fonts import find_fonts
+    from aireport.editions.booklet.fonts import find_fonts
 
     monkeypatch.setenv("FONTCONFIG_FILE", str(fonts_conf(tmp_path)))
     with pytest.raises(AiReportError, match="^no fonts installed; install a Simplified Chinese font"):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from aireport import writer
+from aireport import atomic as writer
 from aireport.errors import BuildError
-from aireport.locking import output_lock
+from aireport.build.lock import output_lock
 from conftest import EPOCH, ROOT, make_project, publish_project
 
 

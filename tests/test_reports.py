@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aireport.loader import inspect_report, load_report
-from aireport.urls import url_problem
+from aireport.report.loader import inspect_report, load_report
+from aireport.report.urls import url_problem
 from conftest import ROOT
 
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from aireport.writer import TEMP_PREFIX
+from aireport.atomic import TEMP_PREFIX
 from conftest import EPOCH, FIXTURE, ROOT, make_project, publish_project
 
 pytestmark = pytest.mark.slow

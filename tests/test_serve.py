@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from aireport.preview_http import RELOAD_PATH, content_type, inject_reload
-from aireport.serve import Preview, ServeOptions
-from aireport.watch import changed_paths, snapshot, watch
+from aireport.preview.http import RELOAD_PATH, content_type, inject_reload
+from aireport.preview.serve import Preview, ServeOptions
+from aireport.preview.watch import changed_paths, snapshot, watch
 from conftest import EPOCH, make_project
 
 DEADLINE = 20.0  # seconds to wait for the server to notice a change and rebuild

@@ -27,7 +27,7 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings as well as errors.")
 def check(years: tuple[str, ...], strict: bool) -> None:
     """Check reports for errors and warnings (all of issues/ when no YEAR is given)."""
-    from aireport.checking import run_check
+    from aireport.report.checking import run_check
     from aireport.project import open_project
 
     project = open_project(Path.cwd())
@@ -60,15 +60,15 @@ def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper
     Editions whose inputs have not changed since the last publish are left as they are."""
     import time
 
-    from aireport.options import BuildOptions, parse_only
-    from aireport.workers import booklet_workers
+    from aireport.build.options import BuildOptions, parse_only
+    from aireport.build.workers import booklet_workers
 
     started = time.perf_counter()
     options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only),
                            force=force, jobs=jobs)
     with booklet_workers(options) as workers:  # before the imports below, which they need not wait for
-        from aireport.build import publish as run_publish
-        from aireport.progress import choose
+        from aireport.build.publish import publish as run_publish
+        from aireport.build.progress import choose
         from aireport.project import Project, open_project
 
         project = open_project(Path.cwd())
@@ -94,7 +94,7 @@ def new(year: str) -> None:
     """Start issues/YEAR.md from the report template, as a draft."""
     from aireport.errors import display_path
     from aireport.project import open_project
-    from aireport.scaffold import new_report
+    from aireport.report.scaffold import new_report
 
     path = new_report(open_project(Path.cwd()), year)
     click.echo(f"created {display_path(path)} (draft: true); check it with `aireport check {year}`", err=True)
@@ -123,10 +123,10 @@ def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None,
     last good build stays up. The PDF is rebuilt on every change too, or only
     when it is opened with --pdf-on-request. Stop with Ctrl-C.
     """
-    from aireport.options import parse_only
-    from aireport.loader import report_path
+    from aireport.build.options import parse_only
+    from aireport.report.loader import report_path
     from aireport.project import open_project
-    from aireport.serve import ServeOptions, serve as run_serve
+    from aireport.preview.serve import ServeOptions, serve as run_serve
 
     project = open_project(Path.cwd())
     for year in years:

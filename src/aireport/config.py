@@ -152,7 +152,7 @@ def _check_values(values: dict[str, Any], complain) -> None:
 
 
 def _sender_problem(address: str) -> str | None:
-    from aireport.mime import sender_problem  # the e-mail library, only when there is an address
+    from aireport.editions.email.mime import sender_problem  # the e-mail library, only when there is an address
 
     return sender_problem(address)
 

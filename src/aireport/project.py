@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aireport.config import Config, find_root, load_config
 from aireport.errors import AiReportError, display_path
-from aireport.loader import report_path
+from aireport.report.loader import report_path
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aireport.errors import BuildError
-from aireport.writer import write_atomic
+from aireport.atomic import write_atomic
 
 LOG = logging.getLogger(__name__)
 DIGEST_SIZE = 32

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from aireport.markup import Renderer
-from aireport.model import Item, Link, Section, Source, Text, Topic
-from aireport.problems import Problems
-from aireport.urls import url_problem
+from aireport.report.markup import Renderer
+from aireport.report.model import Item, Link, Section, Source, Text, Topic
+from aireport.report.problems import Problems
+from aireport.report.urls import url_problem
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 ATTRIBUTES = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")

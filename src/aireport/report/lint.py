@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from aireport.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from aireport.model import Report
-from aireport.problems import Problems
-from aireport.urls import url_problem
+from aireport.report.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from aireport.report.model import Report
+from aireport.report.problems import Problems
+from aireport.report.urls import url_problem
 
 INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
 AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")

@@ -12,10 +12,10 @@ from typing import Any
 import yaml
 
 from aireport.errors import ReportError
-from aireport.model import Cover, Person, Source, SourceImage
-from aireport.problems import Problems
-from aireport.source import SourceText
-from aireport.urls import url_problem
+from aireport.report.model import Cover, Person, Source, SourceImage
+from aireport.report.problems import Problems
+from aireport.report.source import SourceText
+from aireport.report.urls import url_problem
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 TOP_KEYS = (

@@ -21,10 +21,10 @@ from markupsafe import escape
 
 from aireport import __version__
 from aireport.errors import AiReportError
-from aireport.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
-from aireport.model import Report
-from aireport.site import ATOM_PATH, RSS_PATH, Site
-from aireport.templating import render
+from aireport.report.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from aireport.report.model import Report
+from aireport.editions.site import ATOM_PATH, RSS_PATH, Site
+from aireport.editions.templating import render
 
 ENTRY_TEMPLATE = "feed/entry.html"
 ICON_TEMPLATE = "feed/icon.png"  # square, Atom <icon>

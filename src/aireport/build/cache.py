@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from aireport.config import Config
-from aireport.model import Report
-from aireport.writer import TEMP_PREFIX, write_atomic
+from aireport.report.model import Report
+from aireport.atomic import TEMP_PREFIX, write_atomic
 
 CACHE_FOLDER = ".aireport-cache"
 CACHE_VERSION = 1
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # all of aireport, not only build/
 
 
 def sha256(data: bytes) -> str:

@@ -18,16 +18,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from aireport.build import checked_output_dir, publish
-from aireport.cache import BuildCache
+from aireport.build.publish import checked_output_dir, publish
+from aireport.build.cache import BuildCache
 from aireport.config import Config, load_config
 from aireport.errors import AiReportError, display_path
-from aireport.options import EDITIONS, BuildOptions
-from aireport.preview_http import PreviewServer
-from aireport.progress import Quiet
+from aireport.build.options import EDITIONS, BuildOptions
+from aireport.preview.http import PreviewServer
+from aireport.build.progress import Quiet
 from aireport.project import Project
-from aireport.site import Site
-from aireport.watch import snapshot, watch
+from aireport.editions.site import Site
+from aireport.preview.watch import snapshot, watch
 
 PDF_PATH = re.compile(r"(\d{4})/aireport-\1\.pdf")
 YEAR = re.compile(r"\d{4}")

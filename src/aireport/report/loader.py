@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
-from aireport.body import Line, parse_body
+from aireport.report.body import Line, parse_body
 from aireport.errors import ReportError, display_path
-from aireport.frontmatter import parse_front_matter
-from aireport.lint import apply_rules
-from aireport.markup import Renderer
-from aireport.model import Report
-from aireport.problems import ERROR, Problem, Problems
-from aireport.source import read_report_text, split_front_matter
+from aireport.report.frontmatter import parse_front_matter
+from aireport.report.lint import apply_rules
+from aireport.report.markup import Renderer
+from aireport.report.model import Report
+from aireport.report.problems import ERROR, Problem, Problems
+from aireport.report.source import read_report_text, split_front_matter
 
 YEAR = re.compile(r"\d{4}")
 

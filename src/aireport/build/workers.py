@@ -17,8 +17,8 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from aireport.errors import AiReportError
-from aireport.options import BuildOptions
-from aireport.typesetting import Booklet, preload, typeset
+from aireport.build.options import BuildOptions
+from aireport.editions.booklet.typesetting import Booklet, preload, typeset
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from aireport import __version__
-from aireport.model import Report
-from aireport.site import ARCHIVE_PATH, Site, relative
-from aireport.templating import render
+from aireport.report.model import Report
+from aireport.editions.site import ARCHIVE_PATH, Site, relative
+from aireport.editions.templating import render
 
 STYLESHEET_TEMPLATE = "web/style.css"
 

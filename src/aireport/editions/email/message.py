@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from aireport.digest import Digest, make_digest
+from aireport.editions.email.digest import Digest, make_digest
 from aireport.errors import BuildError, display_path
-from aireport.model import Report
-from aireport.plaintext import fill
-from aireport.site import Site
-from aireport.templating import render
+from aireport.report.model import Report
+from aireport.editions.email.plaintext import fill
+from aireport.editions.site import Site
+from aireport.editions.templating import render
 
 # Gmail clips a message body above about 102 KB and hides the rest behind a link;
 # the budget leaves room for what a mailing service adds (tracking, footers).
@@ -51,7 +51,7 @@ def _check_budget(html: str, site: Site, path: str) -> None:
 
 
 def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
-    from aireport.mime import Envelope, build_message
+    from aireport.editions.email.mime import Envelope, build_message
 
     config = site.config  # its sender was checked with the other settings
     report = digest.report

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import jinja2
 
 from aireport.config import Config
-from aireport.model import Report
+from aireport.report.model import Report
 
 ATOM_PATH = "atom.xml"
 RSS_PATH = "rss.xml"

@@ -17,20 +17,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aireport.cache import BuildCache, edition_key
+from aireport.build.cache import BuildCache, edition_key
 from aireport.config import Config
 from aireport.errors import AiReportError, BuildError, display_path
-from aireport.fonts import fingerprint as fonts_fingerprint
-from aireport.loader import load_report
-from aireport.locking import output_lock
-from aireport.model import Report
-from aireport.options import BuildOptions
-from aireport.progress import Quiet
+from aireport.editions.booklet.fonts import fingerprint as fonts_fingerprint
+from aireport.report.loader import load_report
+from aireport.build.lock import output_lock
+from aireport.report.model import Report
+from aireport.build.options import BuildOptions
+from aireport.build.progress import Quiet
 from aireport.project import Project
-from aireport.site import Site
-from aireport.templating import make_environment
-from aireport.workers import booklet_workers
-from aireport.writer import remove_stale_temporaries, write_atomic
+from aireport.editions.site import Site
+from aireport.editions.templating import make_environment
+from aireport.build.workers import booklet_workers
+from aireport.atomic import remove_stale_temporaries, write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
@@ -40,13 +40,13 @@ if TYPE_CHECKING:
 # With booklet workers (workers.py) it is only prepared here and typeset in a worker.
 BOOKLET = "pdf"
 YEAR_EDITIONS = {
-    "web": ("aireport.outputs.web", "render_web"),
-    "email": ("aireport.outputs.email", "render_email"),
-    "pdf": ("aireport.outputs.pdf", "render_pdf"),
+    "web": ("aireport.editions.web", "render_web"),
+    "email": ("aireport.editions.email.message", "render_email"),
+    "pdf": ("aireport.editions.booklet.prepare", "render_pdf"),
 }
 SITE_EDITIONS = {
-    "web": ("aireport.outputs.web", "render_archive"),
-    "feed": ("aireport.outputs.feed", "render_feeds"),
+    "web": ("aireport.editions.web", "render_archive"),
+    "feed": ("aireport.editions.feeds", "render_feeds"),
 }
 
 
@@ -272,8 +272,8 @@ def _render_year(config: Config, report: Report, listed: tuple[Report, ...], key
 
 
 def _hand_over_booklet(report: Report, site: Site, workers: Pool) -> PendingBooklet:
-    from aireport.outputs.pdf import prepare_booklet
-    from aireport.workers import typeset_booklet
+    from aireport.editions.booklet.prepare import prepare_booklet
+    from aireport.build.workers import typeset_booklet
 
     started = time.perf_counter()
     booklet = prepare_booklet(report, site)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aireport.errors import display_path
-from aireport.loader import inspect_report
+from aireport.report.loader import inspect_report
 from aireport.project import Project
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aireport.errors import AiReportError, display_path
-from aireport.model import Report
+from aireport.report.model import Report
 
 # In order of preference: the first one found is used.
 SERIF_FAMILIES = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "Noto Serif SC")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from aireport.errors import BuildError, display_path
-from aireport.fonts import Face
+from aireport.editions.booklet.fonts import Face
 from aireport.usercache import cached, make_key
 
 # Bump when the subsetting below changes, so old cache entries are not reused.

@@ -13,7 +13,7 @@ import markdown
 import nh3
 from markupsafe import Markup
 
-from aireport.model import Text
+from aireport.report.model import Text
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "li", "mark", "ol",

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aireport.errors import BuildError, display_path
-from aireport.progress import Quiet
+from aireport.build.progress import Quiet
 
 LOCK_NAME = ".aireport.lock"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aireport.model import Item, Report, Section, Topic
-from aireport.site import Site
+from aireport.report.model import Item, Report, Section, Topic
+from aireport.editions.site import Site
 
 POINT_LIMIT = 110  # characters; a first sentence longer than this is cut
 ELLIPSIS = "……"

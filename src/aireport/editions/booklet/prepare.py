@@ -2,7 +2,7 @@
 
 Steps: choose the Chinese faces, render the booklet's HTML, cut the faces down
 to the characters that HTML uses (cached), check every character has a font,
-then let WeasyPrint lay it out (aireport.typesetting) with nothing to fetch but
+then let WeasyPrint lay it out (aireport.editions.booklet.typesetting) with nothing to fetch but
 the cut-down faces, the templates and the report's own folder.
 """
 
@@ -15,13 +15,13 @@ from pathlib import Path
 from markupsafe import Markup
 
 from aireport import __version__
-from aireport.fontcache import covered, subset_face
-from aireport.fonts import Face, Fonts, check_coverage, find_fonts, licence_of
-from aireport.model import Report
-from aireport.qr import qr_codes
-from aireport.site import Site
-from aireport.templating import render
-from aireport.typesetting import Booklet, typeset
+from aireport.editions.booklet.fontcache import covered, subset_face
+from aireport.editions.booklet.fonts import Face, Fonts, check_coverage, find_fonts, licence_of
+from aireport.report.model import Report
+from aireport.editions.booklet.qr import qr_codes
+from aireport.editions.site import Site
+from aireport.editions.templating import render
+from aireport.editions.booklet.typesetting import Booklet, typeset
 from aireport.usercache import cache_root
 
 LINK_KINDS = {"video": "视频", "article": "文章", "paper": "论文", "image": "图片"}

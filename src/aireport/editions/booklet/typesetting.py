@@ -47,7 +47,7 @@ def typeset(booklet: Booklet) -> bytes:
     preload()
     from weasyprint import HTML
 
-    from aireport.fetcher import RefusedURL, RestrictedFetcher
+    from aireport.editions.booklet.fetcher import RefusedURL, RestrictedFetcher
 
     _warn_without_harfbuzz_subset()
     fetcher = RestrictedFetcher(booklet.folders, booklet.memory)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aireport.errors import AiReportError, display_path
-from aireport.loader import report_path
+from aireport.report.loader import report_path
 from aireport.project import Project
-from aireport.templating import make_environment, render
-from aireport.writer import write_atomic
+from aireport.editions.templating import make_environment, render
+from aireport.atomic import write_atomic
 
 SCAFFOLD_TEMPLATE = "new-report.md"
 

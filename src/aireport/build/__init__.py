@@ -1,0 +1,1 @@
+"""Publishing: plan what is stale, render it, and write the site atomically."""

@@ -1,0 +1,1 @@
+"""The PDF booklet edition: prepared beside the other editions, typeset by WeasyPrint."""

@@ -1,0 +1,1 @@
+"""The e-mail edition: inlined HTML, its plain-text part and the complete message."""

@@ -1,1 +1,0 @@
-"""One module per edition, each with one public render function."""

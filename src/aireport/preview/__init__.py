@@ -1,0 +1,1 @@
+"""`aireport serve`: a live preview of the site while a report is written."""
