@@ -44,7 +44,8 @@ class Edition:
 
 
 EDITIONS = (
-    Edition("web", YEAR, "aireport.editions.web:render_page", "web", "the year's web page"),
+    Edition("web", YEAR, "aireport.editions.web:render_page", "web", "the year's web page and its pictures",
+            fingerprint="aireport.editions.raster:fingerprint"),
     Edition("email", YEAR, "aireport.editions.email.message:render_email", "email",
             "the e-mail: HTML, plain text and a ready .eml"),
     # The slowest by far, so it comes last: a mistake the others find costs no wait.

@@ -35,6 +35,11 @@ class Site:
     def email_path(year: int, ending: str) -> str:
         return f"{year}/email.{ending}"
 
+    @staticmethod
+    def timeline_path(year: int) -> str:
+        """The timeline as a PNG (for mail clients, which show no SVG), beside the year's page."""
+        return f"{year}/timeline.png"
+
     def page_url(self, year: int) -> str:
         return self.config.url(f"{year}/")
 

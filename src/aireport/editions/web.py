@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+from markupsafe import Markup
+
 from aireport import __version__
 from aireport.report.model import Report
 from aireport.editions.site import ARCHIVE_PATH, Site, relative
 from aireport.editions.templating import render
+from aireport.editions.timeline import extract_events, lay_out, to_svg
 
 STYLESHEET_TEMPLATE = "web/style.css"
 
@@ -15,11 +18,19 @@ STYLESHEET_TEMPLATE = "web/style.css"
 def render_page(report: Report, site: Site) -> dict[str, bytes]:
     css_path, css = _stylesheet(site)
     path = site.page_path(report.year)
+    timeline = extract_events(report)
+    drawing = lay_out(timeline) if timeline.events else None
     html = render(
         site.env, "web/report.html", **_common(site, path, css_path, report.language),
-        report=report, pdf=relative(path, site.pdf_path(report.year)),
+        report=report, pdf=relative(path, site.pdf_path(report.year)), timeline=timeline,
+        timeline_svg=Markup(to_svg(drawing, timeline.describe())) if drawing else None,
     )
-    return {path: html.encode("utf-8"), css_path: css}
+    files = {path: html.encode("utf-8"), css_path: css}
+    if drawing:
+        from aireport.editions.raster import drawing_png
+
+        files[site.timeline_path(report.year)] = drawing_png(drawing, site.config)
+    return files
 
 
 def render_archive(site: Site) -> dict[str, bytes]:

@@ -10,6 +10,7 @@ from aireport.report.model import Report
 from aireport.editions.email.plaintext import fill
 from aireport.editions.site import Site
 from aireport.editions.templating import render
+from aireport.editions.timeline import timeline_image
 
 # Gmail clips a message body above about 102 KB and hides the rest behind a link;
 # the budget leaves room for what a mailing service adds (tracking, footers).
@@ -19,7 +20,8 @@ STYLESHEET = "email/style.css"
 
 def render_email(report: Report, site: Site) -> dict[str, bytes]:
     digest = make_digest(report, site)
-    context = {"report": report, "site": site, "digest": digest, "language": report.language}
+    context = {"report": report, "site": site, "digest": digest, "language": report.language,
+               "timeline": timeline_image(report, site.config.url(site.timeline_path(report.year)))}
     html_path = site.email_path(report.year, "html")
     html = _inline_css(render(site.env, "email/report.html", **context), render(site.env, STYLESHEET))
     _check_budget(html, site, html_path)
