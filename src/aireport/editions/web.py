@@ -10,6 +10,7 @@ from aireport import __version__
 from aireport.report.model import Report
 from aireport.editions.site import ARCHIVE_PATH, Site, relative
 from aireport.editions.templating import render
+from aireport.editions.cover import cover_images, cover_sizes, cover_svg
 from aireport.editions.timeline import extract_events, lay_out, to_svg
 
 STYLESHEET_TEMPLATE = "web/style.css"
@@ -18,14 +19,17 @@ STYLESHEET_TEMPLATE = "web/style.css"
 def render_page(report: Report, site: Site) -> dict[str, bytes]:
     css_path, css = _stylesheet(site)
     path = site.page_path(report.year)
+    images = cover_images(report)
     timeline = extract_events(report)
     drawing = lay_out(timeline) if timeline.events else None
     html = render(
         site.env, "web/report.html", **_common(site, path, css_path, report.language),
         report=report, pdf=relative(path, site.pdf_path(report.year)), timeline=timeline,
         timeline_svg=Markup(to_svg(drawing, timeline.describe())) if drawing else None,
+        cover=_cover(report, site, path, images),
     )
     files = {path: html.encode("utf-8"), css_path: css}
+    files.update({image.path: image.data for image in images})
     if drawing:
         from aireport.editions.raster import drawing_png
 
@@ -40,11 +44,25 @@ def render_archive(site: Site) -> dict[str, bytes]:
             "report": report,
             "page": relative(ARCHIVE_PATH, f"{report.year}/"),
             "pdf": relative(ARCHIVE_PATH, site.pdf_path(report.year)) if report.year in site.pdf_sizes else None,
+            "cover": _cover(report, site, ARCHIVE_PATH, cover_sizes(report)),
         }
         for report in site.reports
     ]
     html = render(site.env, "web/archive.html", **_common(site, ARCHIVE_PATH, css_path, "zh-CN"), entries=entries)
     return {ARCHIVE_PATH: html.encode("utf-8"), css_path: css}
+
+
+def _cover(report: Report, site: Site, path: str, images) -> dict:
+    """What a page shows as the year's cover: its own image in every width, or the drawn one."""
+    if not images:
+        return {"svg": Markup(cover_svg(report, site.config.title))}
+    largest = images[-1]
+    return {
+        "svg": None, "src": relative(path, images[min(1, len(images) - 1)].path),
+        "srcset": ", ".join(f"{relative(path, image.path)} {image.width}w" for image in images),
+        "width": largest.width, "height": largest.height,
+        "alt": report.cover.alt, "credit": report.cover.credit,
+    }
 
 
 def _stylesheet(site: Site) -> tuple[str, bytes]:
