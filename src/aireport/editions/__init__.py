@@ -54,9 +54,11 @@ EDITIONS = (
             work="aireport.editions.booklet.typesetting:typeset_booklet",
             warm_up="aireport.editions.booklet.typesetting:preload",
             fingerprint="aireport.editions.booklet.fonts:fingerprint"),
-    Edition("archive", SITE, "aireport.editions.web:render_archive", "web", "the archive page of every year"),
+    Edition("archive", SITE, "aireport.editions.web:render_archive", "web", "the archive page of every year",
+            fingerprint="aireport.editions.raster:fingerprint"),
     Edition("feed", SITE, "aireport.editions.feeds:render_feeds", "feed", "the Atom and RSS feeds"),
     Edition("jsonfeed", SITE, "aireport.editions.jsonfeed:render_json_feed", "feed", "the JSON Feed"),
+    Edition("sitemap", SITE, "aireport.editions.share:render_sitemap", "web", "sitemap.xml and robots.txt"),
 )
 NAMES = tuple(edition.name for edition in EDITIONS)
 

@@ -11,6 +11,8 @@ from aireport.report.model import Report
 from aireport.editions.site import ARCHIVE_PATH, Site, relative
 from aireport.editions.templating import render
 from aireport.editions.cover import cover_images, cover_sizes, cover_svg
+from aireport.editions.share import (FAVICON_ICO, FAVICON_SVG, SITE_CARD_PATH, TOUCH_ICON, card_path,
+                                     favicon_files, site_card, year_card)
 from aireport.editions.timeline import extract_events, lay_out, to_svg
 
 STYLESHEET_TEMPLATE = "web/style.css"
@@ -22,14 +24,18 @@ def render_page(report: Report, site: Site) -> dict[str, bytes]:
     images = cover_images(report)
     timeline = extract_events(report)
     drawing = lay_out(timeline) if timeline.events else None
+    share = {"title": report.title, "url": site.page_url(report.year), "image": site.config.url(card_path(report.year)),
+             "image_alt": f"{report.title}：{report.subtitle}" if report.subtitle else report.title, "type": "article"}
     html = render(
-        site.env, "web/report.html", **_common(site, path, css_path, report.language),
+        site.env, "web/report.html", **_common(site, path, css_path, report.language, share),
         report=report, pdf=relative(path, site.pdf_path(report.year)), timeline=timeline,
         timeline_svg=Markup(to_svg(drawing, timeline.describe())) if drawing else None,
         cover=_cover(report, site, path, images),
     )
     files = {path: html.encode("utf-8"), css_path: css}
     files.update({image.path: image.data for image in images})
+    files.update(favicon_files())
+    files[card_path(report.year)] = year_card(report, site.config)
     if drawing:
         from aireport.editions.raster import drawing_png
 
@@ -48,8 +54,12 @@ def render_archive(site: Site) -> dict[str, bytes]:
         }
         for report in site.reports
     ]
-    html = render(site.env, "web/archive.html", **_common(site, ARCHIVE_PATH, css_path, "zh-CN"), entries=entries)
-    return {ARCHIVE_PATH: html.encode("utf-8"), css_path: css}
+    share = {"title": site.config.title, "url": site.home_url, "image": site.config.url(SITE_CARD_PATH), "image_alt": site.config.title,
+             "type": "website"}
+    html = render(site.env, "web/archive.html", **_common(site, ARCHIVE_PATH, css_path, "zh-CN", share),
+                  entries=entries)
+    return {ARCHIVE_PATH: html.encode("utf-8"), css_path: css, SITE_CARD_PATH: site_card(site.config, [r.year for r in site.reports]),
+            **favicon_files()}
 
 
 def _cover(report: Report, site: Site, path: str, images) -> dict:
@@ -72,8 +82,11 @@ def _stylesheet(site: Site) -> tuple[str, bytes]:
     return f"assets/web-{digest}.css", css
 
 
-def _common(site: Site, path: str, css_path: str, language: str) -> dict:
+def _common(site: Site, path: str, css_path: str, language: str, share: dict) -> dict:
+    """What base.html needs: `share` holds the page's canonical URL and its social card (Open Graph, Twitter)."""
     return {
+        "share": share,
+        "favicon": {name: relative(path, name) for name in (FAVICON_SVG, FAVICON_ICO, TOUCH_ICON)},
         "site": site,
         "language": language,
         "version": __version__,
