@@ -17,7 +17,7 @@ from aireport.report.loader import load_report
 from conftest import ROOT, publish_project
 
 SITE_URL = "https://aireport.example.org/"
-PAGES = ("index.html", "2020/index.html", "2019/index.html")
+PAGES = ("index.html", "2020/index.html", "2019/index.html", "subscribe/index.html")
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_sitemap_lists_every_page_by_its_canonical_url_and_robots_points_to_it(s
     canonical = [next(l["href"] for l in head(site, page).links if l.get("rel") == "canonical") for page in PAGES]
     years = sorted(int(path.stem) for path in (ROOT / "issues").glob("*.md"))
     assert set(canonical) <= set(locations)
-    assert locations == [SITE_URL] + [f"{SITE_URL}{year}/" for year in reversed(years)]
+    assert locations == [SITE_URL] + [f"{SITE_URL}{year}/" for year in reversed(years)] + [f"{SITE_URL}subscribe/"]
     assert root.find("s:url/s:lastmod", ns).text == f"{years[-1]}-12-31"
     robots = (site / "robots.txt").read_text()
     assert "User-agent: *" in robots and f"Sitemap: {SITE_URL}sitemap.xml" in robots

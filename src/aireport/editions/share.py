@@ -139,9 +139,10 @@ def favicon_files() -> dict[str, bytes]:
 
 
 def render_sitemap(site: Site) -> dict[str, bytes]:
-    """sitemap.xml (the archive and every year's page) and robots.txt pointing to it."""
+    """sitemap.xml (the archive, every year's page, the subscribe page) and robots.txt pointing to it."""
     newest = max((r.updated for r in site.reports), default=None)
     entries = [(site.home_url, newest)] + [(site.page_url(r.year), r.updated) for r in site.reports]
+    entries.append((site.subscribe_url, None))
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, modified in entries:

@@ -14,6 +14,7 @@ ATOM_PATH = "atom.xml"
 RSS_PATH = "rss.xml"
 JSON_FEED_PATH = "feed.json"
 ARCHIVE_PATH = "index.html"
+SUBSCRIBE_PATH = "subscribe/index.html"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class Site:
     @property
     def json_feed_url(self) -> str:
         return self.config.url(JSON_FEED_PATH)
+
+    @property
+    def subscribe_url(self) -> str:
+        return self.config.url(SUBSCRIBE_PATH.removesuffix("index.html"))
 
     @property
     def home_url(self) -> str:

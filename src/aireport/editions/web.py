@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 from markupsafe import Markup
 
 from aireport import __version__
 from aireport.report.model import Report
-from aireport.editions.site import ARCHIVE_PATH, Site, relative
+from aireport.editions.site import ARCHIVE_PATH, SUBSCRIBE_PATH, Site, relative
 from aireport.editions.templating import render
 from aireport.editions.cover import cover_images, cover_sizes, cover_svg
 from aireport.editions.share import (FAVICON_ICO, FAVICON_SVG, SITE_CARD_PATH, TOUCH_ICON, card_path,
@@ -16,6 +17,13 @@ from aireport.editions.share import (FAVICON_ICO, FAVICON_SVG, SITE_CARD_PATH, T
 from aireport.editions.timeline import extract_events, lay_out, to_svg
 
 STYLESHEET_TEMPLATE = "web/style.css"
+# Readers that subscribe from a link: the feed's address goes in, URL-encoded.
+READERS = (
+    ("Feedly", "https://feedly.com/i/subscription/feed/{}"),
+    ("Inoreader", "https://www.inoreader.com/?add_feed={}"),
+    ("NewsBlur", "https://www.newsblur.com/?url={}"),
+    ("The Old Reader", "https://theoldreader.com/feeds/subscribe?url={}"),
+)
 
 
 def render_page(report: Report, site: Site) -> dict[str, bytes]:
@@ -58,8 +66,24 @@ def render_archive(site: Site) -> dict[str, bytes]:
              "type": "website"}
     html = render(site.env, "web/archive.html", **_common(site, ARCHIVE_PATH, css_path, "zh-CN", share),
                   entries=entries)
-    return {ARCHIVE_PATH: html.encode("utf-8"), css_path: css, SITE_CARD_PATH: site_card(site.config, [r.year for r in site.reports]),
-            **favicon_files()}
+    return {ARCHIVE_PATH: html.encode("utf-8"), css_path: css,
+            SITE_CARD_PATH: site_card(site.config, [r.year for r in site.reports]),
+            SUBSCRIBE_PATH: _subscribe_page(site, css_path), **favicon_files()}
+
+
+def _subscribe_page(site: Site, css_path: str) -> bytes:
+    """What the feeds are, their addresses, buttons for common readers, and how to get the e-mail."""
+    share = {"title": f"订阅《{site.config.title}》", "url": site.subscribe_url,
+             "image": site.config.url(SITE_CARD_PATH), "image_alt": site.config.title, "type": "website"}
+    feeds = [
+        {"name": "Atom", "url": site.atom_url, "about": "最通用的格式，几乎所有阅读器都支持。"},
+        {"name": "RSS 2.0", "url": site.rss_url, "about": "较老的阅读器与播客客户端也认得的格式。"},
+        {"name": "JSON Feed", "url": site.json_feed_url, "about": "同样的内容，以 JSON 写成，便于程序读取。"},
+    ]
+    readers = [{"name": name, "url": pattern.format(quote(site.atom_url, safe=""))} for name, pattern in READERS]
+    html = render(site.env, "web/subscribe.html", **_common(site, SUBSCRIBE_PATH, css_path, "zh-CN", share),
+                  feeds=feeds, readers=readers)
+    return html.encode("utf-8")
 
 
 def _cover(report: Report, site: Site, path: str, images) -> dict:
@@ -92,4 +116,5 @@ def _common(site: Site, path: str, css_path: str, language: str, share: dict) ->
         "version": __version__,
         "stylesheet": relative(path, css_path),
         "home": relative(path, "index.html") if path != ARCHIVE_PATH else "./",
+        "subscribe": relative(path, SUBSCRIBE_PATH),
     }
