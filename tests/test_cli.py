@@ -30,7 +30,7 @@ def test_every_command_and_option_has_help():
     (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year such as 2020\n"),
     (["publish", "1999"], "Error: issues/1999.md: no report for 1999; create it with `aireport new 1999`\n"),
     (["publish", "2020", "--all"], "Error: give YEARs or --all, not both; --all publishes every report\n"),
-    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,email,pdf,archive,feed,jsonfeed,sitemap\n"),
+    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,email,pdf,archive,feed,jsonfeed,search,sitemap\n"),
     (["publish", "2020", "--out", "issues"], "Error: --out issues: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--out", "."], "Error: --out .: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--out", "templates/x"], "Error: --out templates/x: would overwrite the project's own files; choose a separate folder such as dist/\n"),
@@ -75,8 +75,8 @@ def test_publish_prints_progress_and_a_summary_unless_quiet(project, cli):
     result = cli("publish", "2020", "--only", "web,archive")
     lines = result.stderr.splitlines()
     assert lines[0].split()[:2] == ["web", "dist/2020/index.html"]
-    # the page, its stylesheet, timeline and card, the archive and its card, three favicons
-    assert lines[-1].startswith("published 2020 into dist/: 9 files written, 0 editions up to date, in ")
+    # the page, its stylesheet, script, timeline and card, the archive, its card, the subscribe page, three favicons
+    assert lines[-1].startswith("published 2020 into dist/: 11 files written, 0 editions up to date, in ")
     again = cli("publish", "2020", "--only", "web,archive").stderr
     assert again.startswith("published nothing new into dist/: 0 files written, 2 editions up to date, in ")
     assert cli("publish", "2020", "--only", "web,archive", "-q").stderr == ""

@@ -58,6 +58,8 @@ EDITIONS = (
             fingerprint="aireport.editions.raster:fingerprint"),
     Edition("feed", SITE, "aireport.editions.feeds:render_feeds", "feed", "the Atom and RSS feeds"),
     Edition("jsonfeed", SITE, "aireport.editions.jsonfeed:render_json_feed", "feed", "the JSON Feed"),
+    Edition("search", SITE, "aireport.editions.search:render_search", "web",
+            "the search index of every year (Pagefind)", fingerprint="aireport.editions.search:fingerprint"),
     Edition("sitemap", SITE, "aireport.editions.share:render_sitemap", "web", "sitemap.xml and robots.txt"),
 )
 NAMES = tuple(edition.name for edition in EDITIONS)
