@@ -102,3 +102,14 @@ def test_publish_refuses_what_check_calls_an_error_and_shows_warnings(project, c
     assert warned.exit_code == 0
     assert warned.stderr.splitlines()[0].endswith(
         ": warning: mentions 2023, later than the report's year 2020; check that it belongs in this report")
+
+
+def test_publish_warns_once_when_site_url_is_still_the_example(project, cli):
+    example = cli("publish", "2020", "--only", "web,archive,sitemap", "--site-url", "https://aireport.example.org/")
+    warnings = [line for line in example.stderr.splitlines() if "site_url is still the example" in line]
+    assert warnings == ["pyproject.toml: site_url is still the example https://aireport.example.org, so links, "
+                        "feeds and QR codes point nowhere; set site_url in [tool.aireport] or pass --site-url"]
+    assert example.exit_code == 0
+    assert "site_url" not in cli("publish", "2020", "--only", "web", "--force").stderr  # the fixture's own address
+    quiet = cli("publish", "2020", "--only", "web", "--site-url", "https://aireport.example.org", "-q")
+    assert quiet.stderr == ""
