@@ -67,6 +67,13 @@ class Browser:
                 raise TimeoutError(url)
             self._events.append(self._receive())
 
+    def view(self, width: int, height: int = 900, dark: bool = False) -> None:
+        """Lay pages out `width` CSS pixels wide (a phone below 500), in the dark colour scheme if asked."""
+        self.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=width < 500)
+        self.send("Emulation.setEmulatedMedia", session=True,
+                  features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}])
+
     def evaluate(self, expression: str, timeout: float = 60):
         """The value of a JavaScript expression (a promise is awaited)."""
         result = self.send("Runtime.evaluate", session=True, timeout=timeout, expression=expression,
