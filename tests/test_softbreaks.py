@@ -116,3 +116,15 @@ def test_a_report_wrapped_between_han_characters_gives_the_same_editions(tmp_pat
         if name.endswith((".html", ".txt", ".xml", ".json")):
             text = re.sub(r"<[^>]+>", "", data.decode("utf-8"))
             assert not SPACE_BETWEEN_HAN.findall(text), name
+
+
+def test_item_labels_and_link_titles_unwrap_too(tmp_path):
+    from aireport.report.loader import load_report
+
+    source = (ROOT / "tests" / "data" / "fixture" / "issues" / "2020.md").read_text(encoding="utf-8")
+    source = source.replace("- **事件**：", "- **重大\n  事件**：").replace(
+        "- [视频（YouTube）](", "- [相关\n  视频 YouTube\n  检索](")
+    (tmp_path / "2020.md").write_text(source, encoding="utf-8")
+    topic = load_report(tmp_path / "2020.md").chapters[0].topics[0]
+    assert topic.items[0].label == "重大事件"
+    assert topic.links[0].title == "相关视频 YouTube 检索"

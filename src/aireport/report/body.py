@@ -379,7 +379,7 @@ def _link(raw: RawItem) -> Link | None:
         return None
     url = match.group("url") or match.group("auto") or match.group("bare")
     kind = link_kind(url)
-    title = (match.group("title") or "").strip() or default_title(url, kind)
+    title = unwrap(match.group("title") or "") or default_title(url, kind)
     return Link(url=url, title=title, kind=kind, line=raw.line)
 
 
