@@ -209,3 +209,11 @@ def test_killing_booklet_workers_fails_those_years_with_one_line_and_never_hangs
     assert errors and all(re.fullmatch(r"Error: pdf (2019|2020): the worker was killed \(signal 9, SIGKILL\), "
                                        r"possibly out of memory; publish again", line) for line in errors)
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("out", ["a" * 300, "a/" * 3000])
+def test_an_output_folder_whose_name_is_too_long_is_one_line(project, cli, out):
+    result = cli("publish", "2020", "--only", "web", "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: --out {out[:50]}")
+    assert result.stderr.endswith(": File name too long\n") and len(result.stderr.splitlines()) == 1
