@@ -28,15 +28,26 @@ def main() -> None:
 @main.command()
 @click.argument("years", nargs=-1)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings as well as errors.")
-def check(years: tuple[str, ...], strict: bool) -> None:
+@click.option("--fix", is_flag=True,
+              help="Rewrite the reports' text in house style first (spacing, punctuation, names, numbers); "
+                   "URLs, code and front-matter keys are left alone.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one 'file:LINE: level: message' line per problem; json: an array of "
+                   "{file, line, level, rule, message}, for editors and CI.")
+def check(years: tuple[str, ...], strict: bool, fix: bool, output_format: str) -> None:
     """Check reports for errors and warnings (all of issues/ when no YEAR is given)."""
     from aireport.report.checking import run_check
     from aireport.project import open_project
 
     project = open_project(Path.cwd())
-    result = run_check(project, years)
-    for line in result.lines:
-        click.echo(line)
+    result = run_check(project, years, fix=fix)
+    for path, changed in result.fixed:
+        click.echo(f"{path}: fixed {changed} line{'' if changed == 1 else 's'}", err=True)
+    if output_format == "json":
+        click.echo(result.as_json())
+    else:
+        for line in result.lines:
+            click.echo(line)
     click.echo(result.summary, err=True)
     if result.errors or (strict and result.warnings):
         sys.exit(1)

@@ -64,13 +64,14 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, 
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}") from None
+        raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}", rule="yaml") from None
     except RecursionError:
-        raise ReportError(source.path, 1, "front matter is nested too deeply") from None
+        raise ReportError(source.path, 1, "front matter is nested too deeply", rule="yaml") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ReportError(source.path, 2, "front matter must be a mapping of 'key: value' lines")
+        raise ReportError(source.path, 2, "front matter must be a mapping of 'key: value' lines",
+                          rule="front-matter")
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines, offset)
     return data, lines, _wrapped_scalars(node, source.front_matter)
@@ -125,7 +126,7 @@ class _Checker:
         return self.lines.get(path, 2)
 
     def error(self, path: tuple, message: str) -> None:
-        self.problems.error(self.line(path), message)
+        self.problems.error(self.line(path), message, rule="front-matter")
 
     def unknown_keys(self, mapping: dict, allowed: tuple[str, ...], path: tuple, where: str) -> None:
         for key in mapping:
@@ -158,6 +159,9 @@ class _Checker:
         updated = self.when("updated", required=False) or published
         if published and updated and updated < published:
             self.error(("updated",), "'updated' is earlier than 'date'")
+        if published and year and published.year < year:
+            self.problems.error(self.line(("date",)), f"'date' {published.date()} is earlier than the report's "
+                                f"year {year}; 'date' is when this edition was published", rule="date")
         language = self.language()
         authors = self.people(data.get("authors"), ("authors",), required=True)
         summary = self.summary()

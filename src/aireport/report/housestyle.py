@@ -1,0 +1,184 @@
+"""The house style of a report's prose: `aireport check` warns, `aireport check --fix` rewrites.
+
+Spacing between Han and Latin letters or digits and full-width punctuation in
+Chinese text come from autocorrect, the standard CJK copywriting linter; our
+own rules add one spelling per name (terms.py) and one number style (a space
+between a number and its Chinese unit, as autocorrect spaces it, and "～" in
+ranges). Only prose is read or rewritten (textspans.py): never URLs, code,
+comments or front-matter keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import autocorrect_py
+
+from aireport.report.problems import Problems
+from aireport.report.terms import TERMS
+from aireport.report.textspans import Span, prose_spans
+
+WIDE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")  # Han, CJK and full-width punctuation
+HAN = re.compile(r"[\u2e80-\u9fff]")
+WORD_CHAR = re.compile(r"[A-Za-z0-9.,+%-]")
+# Chinese units and counters that follow a number ("1750 亿", "3 倍", "2020 年"): the number style's concern.
+UNITS = set("亿万千百十年月日号时分秒天周个倍元角人家名位次项篇种台块张款层米度岁届期代例")
+RANGE = re.compile(r"(?<=\d)\s*[~〜]\s*(?=\d)")
+REASONS = {
+    "spacing": "a space between Chinese and Latin text",
+    "punctuation": "full-width punctuation in Chinese text",
+    "number-style": "a space between a number and its Chinese unit",
+    "range": "a range of numbers takes \"～\"",
+    "terminology": "one spelling per name (house terms: docs/format.md)",
+}
+
+
+def _term_pattern() -> re.Pattern:
+    forms = sorted({form for name, others in TERMS.items() for form in (name, *others)}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(form).replace(r"\ ", r"\s?") for form in forms)
+    return re.compile(rf"(?<![A-Za-z0-9_/.-])(?:{alternatives})(?![A-Za-z0-9_])", re.I)
+
+
+TERM = _term_pattern()
+HOUSE_SPELLING = {form.lower().replace(" ", ""): name for name, others in TERMS.items() for form in (name, *others)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    rule: str
+    before: str
+    after: str
+
+    @property
+    def message(self) -> str:
+        reason = REASONS["range" if "～" in self.after and "～" not in self.before else self.rule]
+        return f"\"{self.before}\" → \"{self.after}\": {reason}"
+
+
+def check_house_style(text: str, problems: Problems) -> None:
+    """A warning for each departure from the house style, at its line."""
+    for finding in house_style_findings(text):
+        problems.warning(finding.line, finding.message, rule=finding.rule)
+
+
+def house_style_findings(text: str) -> list[Finding]:
+    lines = text.split("\n")
+    findings: list[Finding] = []
+    for span in prose_spans(text):
+        prose = lines[span.line - 1][span.start:span.end]
+        for step in STEPS:
+            fixed = step.apply(prose)
+            if fixed != prose:
+                findings.extend(Finding(span.line, rule, a, b) for rule, a, b in step.changes(prose, fixed))
+                prose = fixed
+    return findings
+
+
+def fix_house_style(text: str) -> tuple[str, int]:
+    """The text in house style, and how many lines changed."""
+    lines = text.split("\n")
+    edits: dict[int, list[tuple[Span, str]]] = {}
+    for span in prose_spans(text):
+        prose = lines[span.line - 1][span.start:span.end]
+        fixed = prose
+        for step in STEPS:
+            fixed = step.apply(fixed)
+        if fixed != prose:
+            edits.setdefault(span.line, []).append((span, fixed))
+    for number, spans in edits.items():
+        line = lines[number - 1]
+        for span, fixed in sorted(spans, key=lambda edit: edit[0].start, reverse=True):
+            line = line[:span.start] + fixed + line[span.end:]
+        lines[number - 1] = line
+    return "\n".join(lines), len(edits)
+
+
+def autocorrect(prose: str) -> str:
+    if not WIDE.search(prose):
+        return prose  # no Chinese, nothing for it to do: this keeps the check fast
+    fixed = autocorrect_py.format(prose)
+    again = autocorrect_py.format(fixed)  # full-width digits become ASCII first and are spaced on a second pass
+    return again
+
+
+def terminology(prose: str) -> str:
+    return TERM.sub(lambda m: HOUSE_SPELLING[re.sub(r"\s", "", m.group(0)).lower()], prose)
+
+
+def _terms_found(prose: str) -> list[tuple[str, str, str]]:
+    found = ((m.group(0), terminology(m.group(0))) for m in TERM.finditer(prose))
+    return [("terminology", old, new) for old, new in found if old != new]
+
+
+def number_ranges(prose: str) -> str:
+    return RANGE.sub("～", prose)
+
+
+@dataclass(frozen=True)
+class Step:
+    apply: Callable[[str], str]
+    classify: Callable[[str, int, int, str], str]  # (old text, start, end, new fragment) -> rule
+    whole: Callable[[str], list[tuple[str, str, str]]] | None = None  # changes that are whole words
+
+    def changes(self, old: str, new: str) -> list[tuple[str, str, str]]:
+        """(rule, old fragment, new fragment) of each change, with enough around it to find it."""
+        if self.whole:
+            return self.whole(old)
+        groups: list[list] = []
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            rule = self.classify(old, i1, i2, new[j1:j2])
+            if groups and groups[-1][0] == rule and i1 - groups[-1][2] <= 4:
+                groups[-1][2], groups[-1][4] = i2, j2
+            else:
+                groups.append([rule, i1, i2, j1, j2])
+        result = []
+        for rule, i1, i2, j1, j2 in groups:
+            han = 1 if rule == "number-style" else 2
+            left, right = _context_before(old, i1, han), _context_after(old, i2, han)
+            result.append((rule, old[left:right], new[j1 - (i1 - left): j2 + (right - i2)]))
+        return result
+
+
+def _context_before(text: str, index: int, han: int) -> int:
+    """Where the fragment shown for a change starts: the Latin word, or Han characters, before it."""
+    start = index
+    while start > 0 and index - start < 12 and WORD_CHAR.match(text[start - 1]):
+        start -= 1
+    while start == index or (start < index and HAN.match(text[start]) and index - start < han):
+        if start == 0 or not (HAN.match(text[start - 1]) or start == index) or text[start - 1] == " ":
+            break
+        start -= 1
+    return start
+
+
+def _context_after(text: str, index: int, han: int) -> int:
+    end = index
+    while end < len(text) and end - index < 12 and WORD_CHAR.match(text[end]):
+        end += 1
+    while end == index or (end > index and HAN.match(text[end - 1]) and end - index < han):
+        if end == len(text) or not (HAN.match(text[end]) or end == index) or text[end] == " ":
+            break
+        end += 1
+    return end
+
+
+def _autocorrect_rule(old: str, start: int, end: int, new: str) -> str:
+    before = old[start:end]
+    if (before + new).strip():
+        return "number-style" if (before + new).strip().isdigit() else "punctuation"
+    number = re.search(r"(?<![A-Za-z0-9.,-])\d[\d.,]*(?<=\d)$", old[:start])
+    return "number-style" if number and old[end:end + 1] in UNITS else "spacing"
+
+
+STEPS = (
+    Step(autocorrect, _autocorrect_rule),
+    Step(terminology, lambda *_: "terminology", _terms_found),
+    Step(number_ranges, lambda *_: "number-style"),
+)
