@@ -119,7 +119,11 @@ def new(year: str) -> None:
 @main.command()
 @click.argument("years", nargs=-1)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to serve on, on 127.0.0.1 only; 0 picks a free one.")
+              help="Port to serve on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets a phone on the same network see the preview "
+                   "(and anyone else who can reach this computer).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser once it is built.")
 @click.option("--out", metavar="DIR", help="Build into this folder instead of a temporary one; its links point "
                                            "to the preview server, so use `aireport publish` for the real site.")
 @click.option("--paper", type=click.Choice(["A5", "A4"]),
@@ -130,8 +134,8 @@ def new(year: str) -> None:
 @click.option("--pdf-on-request", is_flag=True,
               help="Build a year's PDF booklet when it is opened instead of after every change, "
                    "so the web page and e-mail reload sooner.")
-def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None, only: str | None, drafts: bool,
-          pdf_on_request: bool) -> None:
+def serve(years: tuple[str, ...], port: int, host: str, open_browser: bool, out: str | None, paper: str | None,
+          only: str | None, drafts: bool, pdf_on_request: bool) -> None:
     """Preview reports at http://127.0.0.1:PORT/ (all of issues/ when no YEAR is given).
 
     Rebuilds what changes in issues/, templates/ and pyproject.toml and reloads
@@ -147,6 +151,6 @@ def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None,
     project = open_project(Path.cwd())
     for year in years:
         report_path(project.config.issues_dir, year)  # refuses anything but a four-digit year, now
-    options = ServeOptions(years=years, port=port, out=out, paper=paper, drafts=drafts, only=parse_only(only),
-                           pdf_on_request=pdf_on_request)
+    options = ServeOptions(years=years, port=port, host=host, open_browser=open_browser, out=out, paper=paper,
+                           drafts=drafts, only=parse_only(only), pdf_on_request=pdf_on_request)
     run_serve(project.root, options, lambda line: click.echo(line, err=True))

@@ -74,12 +74,24 @@ FLAGS = {"output": "--out", "site_url": "--site-url"}
 KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
-def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` with a pyproject.toml or issues/."""
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that is an aireport project, or None.
+
+    A project has an issues/ folder or a pyproject.toml with a [tool.aireport] table.
+    """
     for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file() or (folder / "issues").is_dir():
+        if (folder / "issues").is_dir() or _has_settings(folder / "pyproject.toml"):
             return folder
-    return start
+    return None
+
+
+def _has_settings(pyproject: Path) -> bool:
+    try:
+        return "aireport" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "[tool.aireport]" in pyproject.read_text(encoding="utf-8", errors="replace") if pyproject.is_file() else False
 
 
 def load_config(root: Path) -> Config:

@@ -45,5 +45,12 @@ class Project:
         return path
 
 
+NOT_A_PROJECT = ("not an aireport project (no issues/ folder, nor a pyproject.toml with [tool.aireport], here "
+                 "or in a folder above); start one with `mkdir issues && aireport new YEAR`")
+
+
 def open_project(start: Path) -> Project:
-    return Project(load_config(find_root(start)))
+    root = find_root(start)
+    if root is None:
+        raise AiReportError(f"{start}: {NOT_A_PROJECT}")
+    return Project(load_config(root))

@@ -64,7 +64,8 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, 
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}", rule="yaml") from None
+        hint = _quoting_hint(source.front_matter, mark.line) if mark and "mapping values" in problem else ""
+        raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}{hint}", rule="yaml") from None
     except RecursionError:
         raise ReportError(source.path, 1, "front matter is nested too deeply", rule="yaml") from None
     if data is None:
@@ -75,6 +76,19 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, 
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines, offset)
     return data, lines, _wrapped_scalars(node, source.front_matter)
+
+
+PLAIN_VALUE = re.compile(r"^(\s*(?:-\s+)?[A-Za-z_][\w-]*):\s+([^\s\"'|>&*!%@`{\[].*?)\s*$")
+
+
+def _quoting_hint(front_matter: str, index: int) -> str:
+    """A colon inside a plain value ("subtitle: 大模型: 芯片") ends YAML's patience: say to quote it."""
+    lines = front_matter.split("\n")
+    match = PLAIN_VALUE.match(lines[index]) if index < len(lines) else None
+    if not match:
+        return ""
+    value = match.group(2).replace("\\", "\\\\").replace('"', '\\"')
+    return f'; put the value in quotes: {match.group(1).strip()}: "{value}"'
 
 
 def _record_lines(node, path: tuple, lines: dict[tuple, int], offset: int, depth: int = 0) -> None:
