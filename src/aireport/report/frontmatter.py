@@ -175,7 +175,7 @@ class _Checker:
             self.error(("updated",), "'updated' is earlier than 'date'")
         if published and year and published.year < year:
             self.problems.error(self.line(("date",)), f"'date' {published.date()} is earlier than the report's "
-                                f"year {year}; 'date' is when this edition was published", rule="date")
+                                f"year {year}; 'date' is the day this edition is published: set it to that day", rule="date")
         language = self.language()
         authors = self.people(data.get("authors"), ("authors",), required=True)
         summary = self.summary()
