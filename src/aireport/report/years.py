@@ -21,7 +21,7 @@ COMMENT = re.compile(r"<!--.*?-->")
 CLAUSE_END = re.compile(r"[。；！？，,;!?：:]")
 # Words before a year, in its clause, that make it a plan or a forecast rather than an event.
 FORECAST_BEFORE = re.compile(r"预计|预测|预期|有望|计划|将在|将于|将会|或将|目标|(?<!截)[到至]了?\s*$")
-FORECAST_AFTER = re.compile(r"^\s*年?\s*(?:\d{1,2}\s*月)?\s*(?:前|以前|之前)?\s*(?:将|会|有望|预计)")
+FORECAST_AFTER = re.compile(r"^\s*(?:\d{1,2}\s*月)?\s*(?:(?:以|之)?前(?![几一二三两\d])|将|会|有望|预计)")
 
 
 @dataclass(frozen=True)
