@@ -49,7 +49,7 @@ def prose_spans(text: str) -> list[Span]:
 
 def _front_matter_spans(lines: list[str], closing: int) -> list[Span]:
     try:
-        root = yaml.compose("\n".join(lines[1:closing]), Loader=yaml.SafeLoader)
+        root = yaml.compose("\n".join(lines[1:closing]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return []  # the loader reports it
     spans = []
