@@ -74,24 +74,28 @@ FLAGS = {"output": "--out", "site_url": "--site-url"}
 KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
-def find_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` that is an aireport project, or None.
-
-    A project has an issues/ folder or a pyproject.toml with a [tool.aireport] table.
-    """
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that is an aireport project, or `start` itself."""
     for folder in (start, *start.parents):
-        if (folder / "issues").is_dir() or _has_settings(folder / "pyproject.toml"):
+        if is_project(folder):
             return folder
-    return None
+    return start
+
+
+def is_project(folder: Path) -> bool:
+    """A project has an issues/ folder or a pyproject.toml with a [tool.aireport] table."""
+    return (folder / "issues").is_dir() or _has_settings(folder / "pyproject.toml")
 
 
 def _has_settings(pyproject: Path) -> bool:
     try:
-        return "aireport" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except FileNotFoundError:
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # none here (or unreadable: not ours to judge)
         return False
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return "[tool.aireport]" in pyproject.read_text(encoding="utf-8", errors="replace") if pyproject.is_file() else False
+    try:
+        return "aireport" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return "[tool.aireport]" in text  # ours, broken: load_config reports the mistake with its line
 
 
 def load_config(root: Path) -> Config:

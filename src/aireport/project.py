@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aireport.config import Config, find_root, load_config
+from aireport.config import Config, find_root, is_project, load_config
 from aireport.errors import AiReportError, display_path
 from aireport.report.loader import report_path
 
@@ -51,6 +51,6 @@ NOT_A_PROJECT = ("not an aireport project (no issues/ folder, nor a pyproject.to
 
 def open_project(start: Path) -> Project:
     root = find_root(start)
-    if root is None:
+    if not is_project(root):
         raise AiReportError(f"{start}: {NOT_A_PROJECT}")
     return Project(load_config(root))
