@@ -44,6 +44,7 @@ def test_prose_of_block_and_quoted_front_matter_values():
     ("GPT3.5 与 AlphaFold 2 和 AlphaFold", [("terminology", "GPT3", "GPT-3"),
                                           ("terminology", "AlphaFold 2", "AlphaFold2")]),
     ("GPT-3 与 AlphaFold2、英伟达 和 NVIDIA", []),
+    ("见 github.com 与 youtube.com/watch", []),
 ])
 def test_findings_say_what_to_change(text, expected):
     found = house_style_findings(HEAD + "\n" + text)
@@ -73,6 +74,10 @@ def test_fix_changes_only_prose_and_keeps_lines():
 ])
 def test_events_are_dated_years_that_are_not_forecasts(line, expected):
     assert [(e.year, e.month) for e in events(1, line)] == expected
+
+
+def test_durations_are_not_years_with_or_without_the_space():
+    assert mentioned_years("近10年与过去 20 年，10 年来；22 年会更好") == {2022}
 
 
 def test_acknowledged_years_and_comments():

@@ -39,7 +39,8 @@ REASONS = {
 def _term_pattern() -> re.Pattern:
     forms = sorted({form for name, others in TERMS.items() for form in (name, *others)}, key=len, reverse=True)
     alternatives = "|".join(re.escape(form).replace(r"\ ", r"\s?") for form in forms)
-    return re.compile(rf"(?<![A-Za-z0-9_/.-])(?:{alternatives})(?![A-Za-z0-9_])", re.I)
+    # not inside a longer word, a path or a host name ("github.com" in a link's text stays as it is)
+    return re.compile(rf"(?<![A-Za-z0-9_/.@-])(?:{alternatives})(?![A-Za-z0-9_@]|\.[A-Za-z])", re.I)
 
 
 TERM = _term_pattern()

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")
-SHORT_YEAR = re.compile(r"(?<![\d.近数几多过去这前后每第])([0-3]\d)\s*年(?![来代间内前后度])")
+# "22 年" for 2022, but not "近 10 年", "过去 20 年" or "10 年来" (with or without the space house style puts there)
+SHORT_YEAR = re.compile(r"(?<![\d.近数几多过去这前后每第])(?<![近数几多过去这前后每第]\s)([0-3]\d)\s*年(?![来代间内前后度])")
 # A year as a point in time: "2023 年", "2023 年 5 月", or the first year of "2021-2023 年".
 DATED_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?:\s*年(?:\s*(\d{1,2})\s*月)?|(?=\s*[-–—~～至到]\s*(?:19|20)\d\d\s*年))")
 ALLOW = re.compile(r"<!--\s*aireport:\s*allow\s+years?\s+([^>]*?)\s*-->")
