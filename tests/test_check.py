@@ -164,6 +164,18 @@ def test_fix_leaves_urls_code_comments_and_keys_alone(tmp_path, monkeypatch, cli
     assert "url: https://github.com/chenzomi12/AIFoundation" in fixed and "title: 2020 AI 大事件" in fixed
 
 
+def test_fix_keeps_the_file_s_line_ends_and_byte_order_mark(tmp_path, monkeypatch, cli):
+    (tmp_path / "issues").mkdir()
+    text = (BAD / "spacing" / "2020.md").read_text(encoding="utf-8")
+    path = tmp_path / "issues" / "2020.md"
+    path.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    assert cli("check", "--fix").stderr.splitlines()[0] == "issues/2020.md: fixed 2 lines"
+    data = path.read_bytes().decode("utf-8")
+    assert data.startswith("\ufeff---\r\n") and "\n" not in data.replace("\r\n", "")
+    assert "## AI 芯片与产业\r\n" in data
+
+
 def test_json_lists_every_problem_with_its_rule(tmp_path, monkeypatch, cli):
     (tmp_path / "issues").mkdir()
     monkeypatch.chdir(tmp_path)

@@ -23,10 +23,13 @@ from aireport.report.textspans import Span, prose_spans
 
 WIDE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")  # Han, CJK and full-width punctuation
 HAN = re.compile(r"[\u2e80-\u9fff]")
-WORD_CHAR = re.compile(r"[A-Za-z0-9.,+%-]")
+WORD_CHAR = re.compile(r"[A-Za-z0-9.,+%*-]")
 # Chinese units and counters that follow a number ("1750 亿", "3 倍", "2020 年"): the number style's concern.
 UNITS = set("亿万千百十年月日号时分秒天周个倍元角人家名位次项篇种台块张款层米度岁届期代例")
 RANGE = re.compile(r"(?<=\d)\s*[~〜]\s*(?=\d)")
+# A Chinese label's colon ("- **意义**: …", "- **意义:** …"), which autocorrect leaves half-width by the bold.
+LABEL_COLON_OUTSIDE = re.compile(r"^([-*+]\s+\*\*[^*]*[\u4e00-\u9fff][^*]*\*\*)\s*:[ \t]*")
+LABEL_COLON_INSIDE = re.compile(r"^([-*+]\s+\*\*[^*]*[\u4e00-\u9fff][^*]*):(\*\*)[ \t]*")
 REASONS = {
     "spacing": "a space between Chinese and Latin text",
     "punctuation": "full-width punctuation in Chinese text",
@@ -128,6 +131,10 @@ def _terms_found(prose: str) -> list[tuple[str, str, str]]:
     return [("terminology", old, new) for old, new in found if old != new]
 
 
+def label_colon(prose: str) -> str:
+    return LABEL_COLON_INSIDE.sub(r"\1：\2", LABEL_COLON_OUTSIDE.sub(r"\1：", prose))
+
+
 def number_ranges(prose: str) -> str:
     return RANGE.sub("～", prose)
 
@@ -217,6 +224,7 @@ def _steps(autocorrected: dict[str, str]) -> tuple[Step, ...]:
     """The rules in the order they apply: autocorrect's first, then the house's own."""
     return (
         Step(lambda prose: autocorrected.get(prose, prose), _autocorrect_rule),
+        Step(label_colon, lambda *_: "punctuation"),
         Step(terminology, lambda *_: "terminology", _terms_found),
         Step(number_ranges, lambda *_: "number-style"),
     )
