@@ -38,7 +38,7 @@ def test_prose_of_block_and_quoted_front_matter_values():
     ("有1750亿参数", [("spacing", "有1750", "有 1750"), ("number-style", "1750亿", "1750 亿")]),
     ("昇腾910发布", [("spacing", "昇腾910发布", "昇腾 910 发布")]),  # a model number, not a quantity
     ("发布,很好", [("punctuation", "发布,很好", "发布，很好")]),
-    ("- **意义**: 它很重要", [("punctuation", "**: 它很", "**：它很")]),
+    ("- **意义**: 它很重要", [("punctuation", "*: 它很", "*：它很")]),
     ("- **意义:** 它很重要", [("punctuation", "意义:** 它很", "意义：**它很")]),
     ("- **A100 GPU**: fast", []),
     ("提高1.5~3倍", [("spacing", "提高1.5", "提高 1.5"), ("number-style", "3倍", "3 倍"),

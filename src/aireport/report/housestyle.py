@@ -23,7 +23,7 @@ from aireport.report.textspans import Span, prose_spans
 
 WIDE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")  # Han, CJK and full-width punctuation
 HAN = re.compile(r"[\u2e80-\u9fff]")
-WORD_CHAR = re.compile(r"[A-Za-z0-9.,+%*-]")
+WORD_CHAR = re.compile(r"[A-Za-z0-9.,+%-]")
 # Chinese units and counters that follow a number ("1750 亿", "3 倍", "2020 年"): the number style's concern.
 UNITS = set("亿万千百十年月日号时分秒天周个倍元角人家名位次项篇种台块张款层米度岁届期代例")
 RANGE = re.compile(r"(?<=\d)\s*[~〜]\s*(?=\d)")
