@@ -106,20 +106,27 @@ def fix_house_style(text: str) -> tuple[str, int]:
 
 
 def _autocorrected(pieces) -> dict[str, str]:
-    """autocorrect's version of each piece of prose that holds Chinese, in one call for the whole report.
+    """autocorrect's version of each piece of prose that holds Chinese, in a call or two for the whole report.
 
     autocorrect reads line by line, so the pieces are joined with line breaks:
     one call instead of hundreds keeps the check within a few milliseconds.
     """
     wide = list(dict.fromkeys(p for p in pieces if WIDE.search(p)))
-    if not wide:
-        return {}
-    fixed = wide
-    for _ in range(2):  # full-width digits become ASCII on the first pass and are spaced on the second
-        fixed = autocorrect_py.format("\n".join(fixed)).split("\n")
-        if len(fixed) != len(wide):  # cannot happen with autocorrect's line-by-line rules; be safe anyway
-            return {p: autocorrect_py.format(autocorrect_py.format(p)) for p in wide}
+    fixed = _format_lines(wide)
+    changed = [index for index, (old, new) in enumerate(zip(wide, fixed)) if old != new]
+    # a second pass over what changed: full-width digits become ASCII on the first and are spaced on the second
+    for index, again in zip(changed, _format_lines([fixed[i] for i in changed])):
+        fixed[index] = again
     return dict(zip(wide, fixed))
+
+
+def _format_lines(pieces: list[str]) -> list[str]:
+    if not pieces:
+        return []
+    fixed = autocorrect_py.format("\n".join(pieces)).split("\n")
+    if len(fixed) != len(pieces):  # cannot happen with autocorrect's line-by-line rules; be safe anyway
+        return [autocorrect_py.format(piece) for piece in pieces]
+    return fixed
 
 
 def terminology(prose: str) -> str:
