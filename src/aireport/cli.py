@@ -36,7 +36,7 @@ def main() -> None:
                    "{file, line, level, rule, message}, for editors and CI.")
 def check(years: tuple[str, ...], strict: bool, fix: bool, output_format: str) -> None:
     """Check reports for errors and warnings (all of issues/ when no YEAR is given)."""
-    from aireport.report.checking import run_check
+    from aireport.checking import run_check
     from aireport.project import open_project
 
     project = open_project(Path.cwd())
@@ -110,7 +110,7 @@ def new(year: str) -> None:
     """Start issues/YEAR.md from the report template, as a draft."""
     from aireport.errors import display_path
     from aireport.project import open_project
-    from aireport.report.scaffold import new_report
+    from aireport.scaffold import new_report
 
     path = new_report(open_project(Path.cwd()), year)
     click.echo(f"created {display_path(path)} (draft: true); check it with `aireport check {year}`", err=True)

@@ -1,4 +1,4 @@
-"""Running the linter over several reports and summarising what it found."""
+"""Running the checks of `aireport check` over a project's reports and summarising what they found."""
 
 from __future__ import annotations
 
