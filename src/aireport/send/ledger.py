@@ -107,22 +107,24 @@ class Ledger:
 
     # One send --------------------------------------------------------------------------------
 
-    def take_list(self, edition: str, recipients: Iterator[Recipient], summary: ListSummary) -> None:
-        """Record this run's list: a pending row for each new recipient; duplicates and suppressed
-        addresses are counted in `summary`. Only the addresses of this list are sent to by `work`."""
+    def take_list(self, edition: str, recipients: Iterator[Recipient], summary: ListSummary,
+                  record: bool = True) -> None:
+        """Take this run's list: a pending row for each new recipient (unless not `record`, for a
+        dry run); duplicates and suppressed addresses are counted in `summary`. Only the addresses
+        of this list are sent to by `work`."""
         db = self.db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS listed (address TEXT PRIMARY KEY, fold TEXT NOT NULL)")
         db.execute("CREATE INDEX IF NOT EXISTS temp.listed_fold ON listed (fold)")
         db.execute("DELETE FROM listed")
         db.execute("BEGIN")
         for count, recipient in enumerate(recipients, start=1):
-            self._take(edition, recipient, summary)
+            self._take(edition, recipient, summary, record)
             if count % BATCH == 0:
                 db.execute("COMMIT")
                 db.execute("BEGIN")
         db.execute("COMMIT")
 
-    def _take(self, edition: str, recipient: Recipient, summary: ListSummary) -> None:
+    def _take(self, edition: str, recipient: Recipient, summary: ListSummary, record: bool) -> None:
         address, folded = recipient.address, fold(recipient.address)
         if self.db.execute("INSERT OR IGNORE INTO listed VALUES (?, ?)", (address, folded)).rowcount == 0:
             summary.duplicates += 1
@@ -132,8 +134,18 @@ class Ledger:
         if self.is_suppressed(address):
             summary.suppressed += 1
             return
-        self.db.execute("INSERT OR IGNORE INTO deliveries (edition, address, name, updated) VALUES (?, ?, ?, ?)",
-                        (edition, address, recipient.name, now()))
+        if record:
+            self.db.execute("INSERT OR IGNORE INTO deliveries (edition, address, name, updated) VALUES (?, ?, ?, ?)",
+                            (edition, address, recipient.name, now()))
+
+    def would_send(self, edition: str) -> Iterator[str]:
+        """The listed addresses a send would mail now (a dry run's answer), in list order."""
+        cursor = self.db.execute(
+            "SELECT l.address FROM listed l LEFT JOIN deliveries d ON d.edition = ? AND d.address = l.address "
+            "WHERE (d.state IS NULL OR d.state IN ('pending', 'deferred', 'sending')) "
+            "AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.fold = l.fold) ORDER BY l.rowid", (edition,))
+        for (address,) in cursor:
+            yield address
 
     def recover(self, edition: str) -> int:
         """Rows a killed send left in `sending`: their messages may or may not have reached the
