@@ -35,7 +35,8 @@ class SmtpConfig:
 
     @property
     def address(self) -> tuple[str, int]:
-        default = {"tls": 465, "starttls": 587, "none": 25}[self.security]
+        # A local Postfix listens on 25; a provider's submission port for STARTTLS is 587.
+        default = {"tls": 465, "starttls": 25 if self.loopback else 587, "none": 25}[self.security]
         return self.host, self.port or default
 
     @property

@@ -23,13 +23,15 @@ from aireport.config import SmtpConfig
 from aireport.send.ledger import Delivery, Ledger
 from aireport.send.smtp import Answer, Connection, Fatal
 
+BACKOFF = 2.0
+
 
 @dataclass(frozen=True)
 class Limits:
     rate: float = 10.0  # messages a second over all connections; 0: no limit
     connections: int = 2
     attempts: int = 3  # tries of a 4xx answer within one send
-    backoff: float = 2.0  # seconds before the second try, doubled for each one after
+    backoff: float | None = None  # seconds before the second try, doubled for each one after; None: BACKOFF
     stop_after: int = 20  # recipients failing in a row that stop the send
 
 
@@ -154,7 +156,8 @@ class Delivering:
         message = self.compose(delivery.address, delivery.name)
         answer = Answer("deferred", "not tried")
         for attempt in range(self.limits.attempts):
-            if attempt and self.stop.wait(self.limits.backoff * 2 ** (attempt - 1)):
+            pause = BACKOFF if self.limits.backoff is None else self.limits.backoff
+            if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
                 return  # stopped while waiting: it stays deferred
             self.pace.wait(self.stop)
             ledger.mark_sending(delivery.row)

@@ -46,6 +46,13 @@ def token(secret: bytes, address: str) -> str:
     return base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode("ascii")
 
 
+def _message_digest(secret: bytes, address: str) -> str:
+    """The address's own part of its Message-ID: the same on every send of this edition, and
+    different for addresses that differ only in case (those are separate recipients)."""
+    mac = hmac.new(secret, b"aireport message-id\0" + address.encode("utf-8"), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:15]).decode("ascii")
+
+
 def encode_address(address: str) -> str:
     return base64.urlsafe_b64encode(address.encode("utf-8")).rstrip(b"=").decode("ascii")
 
@@ -91,7 +98,7 @@ class Personaliser:
 
     def message(self, address: str, name: str = "") -> bytes:
         url = unsubscribe_url(self.base, self.secret, address)
-        digest = token(self.secret, "message-id\0" + address)[:20]
+        digest = _message_digest(self.secret, address)
         head = []
         for key, line in self.headers:
             if key == b"message-id":

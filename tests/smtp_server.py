@@ -30,6 +30,7 @@ class Recorder:
         self.keep = keep
         self.received: list[tuple[str, bytes]] = []  # (envelope recipient, message)
         self.count = 0
+        self.counts: Counter = Counter()  # messages stored, per recipient
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -49,12 +50,10 @@ class Recorder:
                 server.transport.abort()  # cut before the message is stored: the sender must try again
                 return "421 gone"
             self.count += 1
+            self.counts[recipient] += 1
             if self.keep:
                 self.received.append((recipient, envelope.original_content or envelope.content))
         return "250 Message accepted"
-
-    def per_recipient(self) -> Counter:
-        return Counter(recipient for recipient, _ in self.received)
 
     def parsed(self):
         return [(r, BytesParser(policy=policy.default).parsebytes(data)) for r, data in self.received]
