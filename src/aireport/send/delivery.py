@@ -1,9 +1,10 @@
 """Deliver each recipient's copy over parallel SMTP connections, recording every step in the ledger.
 
 The main thread reads the work from the ledger and hands it to `connections`
-worker threads, each with its own SMTP connection and ledger connection. A
-worker marks a row `sending` before it hands the message over and records the
-answer after, so at any moment at most `connections` rows are in flight.
+worker threads, each with its own SMTP connection. A worker marks a row
+`sending` (on disk) before it hands the message over and records the answer
+after, so at any moment at most `connections` rows are in flight. The marks of
+all workers are written by one Journal, which commits them in groups.
 
 4xx answers and lost connections are tried again with growing pauses, then
 left `deferred` for the next send; 5xx answers are `failed` at once. Too many
@@ -20,8 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from aireport.config import SmtpConfig
-from aireport.send.ledger import Delivery, Ledger
-from aireport.send.smtp import Answer, Connection, Fatal
+from aireport.send.ledger import Delivery, Journal
+from aireport.errors import AiReportError
+from aireport.send.smtp import Answer, Connection
 
 BACKOFF = 2.0
 
@@ -94,6 +96,7 @@ class Delivering:
         self.jobs: queue.Queue[Delivery | None] = queue.Queue(maxsize=limits.connections)
 
     def run(self, work: Iterator[Delivery], progress: Callable[[Tally], None]) -> Tally:
+        self.journal = Journal(self.ledger_path)
         workers = [threading.Thread(target=self._worker, name=f"smtp-{n}", daemon=True)
                    for n in range(self.limits.connections)]
         for worker in workers:
@@ -113,6 +116,7 @@ class Delivering:
                 while worker.is_alive():
                     progress(self.tally)
                     worker.join(0.2)
+        self.journal.close()
         progress(self.tally)
         self.tally.stopped = self.fatal
         return self.tally
@@ -136,23 +140,21 @@ class Delivering:
                     pass
 
     def _worker(self) -> None:
-        ledger = Ledger(self.ledger_path)
         connection = Connection(self.smtp, self.secret)
         try:
             while (delivery := self.jobs.get()) is not None:
                 if self.stop.is_set():
                     continue
                 try:
-                    self._deliver(delivery, ledger, connection)
-                except Fatal as exc:
+                    self._deliver(delivery, connection)
+                except AiReportError as exc:  # Fatal, or the ledger cannot be written
                     self._halt(exc.message)
                 except Exception as exc:  # noqa: BLE001 - one line for the user, the rest stays pending
                     self._halt(f"sending stopped: {type(exc).__name__}: {exc}")
         finally:
             connection.close()
-            ledger.close()
 
-    def _deliver(self, delivery: Delivery, ledger: Ledger, connection: Connection) -> None:
+    def _deliver(self, delivery: Delivery, connection: Connection) -> None:
         message = self.compose(delivery.address, delivery.name)
         answer = Answer("deferred", "not tried")
         for attempt in range(self.limits.attempts):
@@ -160,9 +162,9 @@ class Delivering:
             if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
                 return  # stopped while waiting: it stays deferred
             self.pace.wait(self.stop)
-            ledger.mark_sending(delivery.row)
+            self.journal.sending(delivery.row)
             answer = connection.send(self.sender, delivery.address, message)
-            ledger.mark(delivery.row, answer.state, answer.text)
+            self.journal.settle(delivery.row, answer.state, answer.text)
             if answer.state != "deferred":
                 break
         if self.tally.count(answer, self.limits.stop_after):

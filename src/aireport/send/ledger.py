@@ -222,3 +222,79 @@ def send_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Journal:
+    """The one writer of a send's marks, committing whatever the workers have marked since the
+    last commit in one transaction: one disk flush for several messages (group commit).
+
+    `sending` returns only once its mark is on disk, so it can be called right before a message
+    is handed over. `settle` (sent, deferred, failed) does not wait: its mark goes into the next
+    commit, which is never later than the same worker's next `sending` mark (one queue, in order).
+    So however a send stops, each worker leaves at most one row in `sending`.
+    """
+
+    def __init__(self, path: Path):
+        import queue
+        import threading
+
+        self.ledger = Ledger(path)
+        self.marks: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: str | None = None
+        self.thread = threading.Thread(target=self._write, name="ledger", daemon=True)
+        self.thread.start()
+
+    def sending(self, row: int) -> None:
+        import threading
+
+        done = threading.Event()
+        self.marks.put(("sending", row, "", done))
+        done.wait()
+        if self.error:
+            raise AiReportError(self.error)
+
+    def settle(self, row: int, state: str, answer: str) -> None:
+        self.marks.put((state, row, answer, None))
+
+    def close(self) -> None:
+        self.marks.put(None)
+        self.thread.join()
+        self.ledger.close()
+        if self.error:
+            raise AiReportError(self.error)
+
+    def _write(self) -> None:
+        import queue
+
+        finished = False
+        while not finished:
+            batch = [self.marks.get()]
+            while True:
+                try:
+                    batch.append(self.marks.get_nowait())
+                except queue.Empty:
+                    break
+            finished = batch[-1] is None
+            marks = [mark for mark in batch if mark is not None]
+            try:
+                if marks and not self.error:
+                    self._commit(marks)
+            except sqlite3.Error as exc:
+                self.error = f"{display_path(self.ledger.path)}: cannot record in the send ledger: {exc}"
+            for *_, done in marks:
+                if done is not None:
+                    done.set()
+
+    def _commit(self, marks: list) -> None:
+        db = self.ledger.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for state, row, answer, _ in marks:
+                if state == "sending":
+                    self.ledger.mark_sending(row)
+                else:
+                    self.ledger.mark(row, state, answer)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
