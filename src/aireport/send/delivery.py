@@ -109,6 +109,9 @@ class Delivering:
                         break
                 if self.stop.is_set():
                     break
+        except BaseException:  # Ctrl-C: the workers finish the message they hold, the rest stays pending
+            self.stop.set()
+            raise
         finally:
             for _ in workers:
                 self._hand_over_end()
@@ -116,7 +119,7 @@ class Delivering:
                 while worker.is_alive():
                     progress(self.tally)
                     worker.join(0.2)
-        self.journal.close()
+            self.journal.close()  # every mark made is on disk before the send returns or stops
         progress(self.tally)
         self.tally.stopped = self.fatal
         return self.tally
