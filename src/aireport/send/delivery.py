@@ -103,6 +103,7 @@ class Delivering:
             worker.start()
         try:
             for delivery in work:
+                progress(self.tally)  # it redraws a few times a second at most
                 while not self._hand_over(delivery):
                     progress(self.tally)
                     if self.stop.is_set():

@@ -44,8 +44,10 @@ class SendResult:
                  f"deferred {t.deferred}" + (" (send again to retry them)" if t.deferred else "")]
         if self.sent_before:
             parts.append(f"{self.sent_before} already sent by an earlier send")
+        if self.failed_before:
+            parts.append(f"{self.failed_before} failed permanently in an earlier send (not tried again)")
         if self.in_flight:
-            parts.append(f"{self.in_flight} in flight when the last send stopped were sent again")
+            parts.append(f"{self.in_flight} that were in flight when the last send stopped were tried again")
         return ", ".join(parts)
 
 
