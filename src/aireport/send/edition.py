@@ -32,7 +32,7 @@ def published_email(project: Project, year: str) -> bytes:
     if not path.is_file():
         raise AiReportError(f"{display_path(path)}: no e-mail edition of {year}; "
                             f"run `aireport publish {year}` first")
-    cache = BuildCache.open(config, out)
+    cache = BuildCache.open(config, out, reading_only=True)
     files = cache.fresh(f"{EDITION} {report.year}", edition_key(by_name(EDITION), config, (report,)), out)
     if files is None or name not in files:
         raise AiReportError(f"{display_path(path)}: out of date (the report, templates or settings changed "
