@@ -101,21 +101,25 @@ def test_unwritable_output_is_a_clear_error_naming_the_path(project, cli):
 
 def test_a_second_publish_waits_for_the_first(project):
     out = project / "dist"
-    released = threading.Event()
+    released, holding = threading.Event(), threading.Event()
 
     def hold():
         with output_lock(state_path(load_config(project), out.resolve(), ".lock"), out):
-            released.wait(10)
+            holding.set()
+            released.wait(60)
 
     holder = threading.Thread(target=hold)
     holder.start()
-    time.sleep(0.2)
+    holding.wait(10)
     process = subprocess.Popen([sys.executable, "-m", "aireport", "publish", "2020", "--only", "web"],
                                cwd=project, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
-    assert process.poll() is None, "the second publish did not wait for the lock"
-    released.set()
-    holder.join()
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0
-    assert stderr.splitlines()[0] == "waiting for another aireport publish into dist"
+    try:
+        first = process.stderr.readline()  # the second publish says it waits, and does
+        assert first == "waiting for another aireport publish into dist\n"
+        time.sleep(0.5)
+        assert process.poll() is None, "the second publish did not wait for the lock"
+    finally:
+        released.set()
+        holder.join()
+    rest = process.communicate(timeout=60)[1]
+    assert process.returncode == 0, rest

@@ -25,6 +25,7 @@ from aireport.report.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from aireport.report.model import Report
 from aireport.editions.site import ATOM_PATH, RSS_PATH, Site
 from aireport.editions.templating import render
+from aireport.editions.typography import without_glue
 
 ENTRY_TEMPLATE = "feed/entry.html"
 XSL_TEMPLATE = "feed/style.xsl"
@@ -116,7 +117,8 @@ def _feed_html(html: str, base: str) -> str:
     def absolute(tag: str, attribute: str, value: str) -> str:
         return urljoin(base, value) if attribute in URL_ATTRIBUTES else value
 
-    clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, attribute_filter=absolute,
+    # Feed readers drop style attributes, which would leave the no-wrap spans as empty markup.
+    clean = nh3.clean(without_glue(html), tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, attribute_filter=absolute,
                       url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True)
     return clean.strip()
 

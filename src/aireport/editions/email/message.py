@@ -1,4 +1,5 @@
-"""The e-mail edition: a digest of the report as inlined HTML, as plain text, and as one .eml message."""
+"""The e-mail edition: the whole report (or, with `email = "digest"`, a digest that links to the
+web page) as inlined HTML, as plain text, and as one .eml message."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ STYLESHEET = "email/style.css"
 
 def render_email(report: Report, site: Site) -> dict[str, bytes]:
     digest = make_digest(report, site)
-    context = {"report": report, "site": site, "digest": digest, "language": report.language,
+    context = {"report": report, "site": site, "digest": digest, "full": site.config.email == "full",
+               "language": report.language,
                "timeline": timeline_image(report, site.config.url(site.timeline_path(report.year)))}
     html_path = site.email_path(report.year, "html")
     html = _inline_css(render(site.env, "email/report.html", **context), render(site.env, STYLESHEET))
@@ -49,7 +51,9 @@ def _check_budget(html: str, site: Site, path: str) -> None:
         where = display_path(site.config.output_dir / path)
         raise BuildError(f"{where}: {size / 1024:.1f} KB is over the e-mail budget of "
                          f"{HTML_BUDGET // 1024} KB (Gmail clips longer messages); "
-                         "shorten the report's topics or items")
+                         "shorten the report's topics or items"
+                         + ("" if site.config.email == "digest" else
+                            ", or set email = \"digest\" in [tool.aireport] to send a summary instead"))
 
 
 def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
