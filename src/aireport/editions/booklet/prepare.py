@@ -8,6 +8,7 @@ the cut-down faces, the templates and the report's own folder.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,11 +38,12 @@ MEMORY_SCHEME = "aireport-memory"
 @dataclass(frozen=True)
 class Paper:
     name: str
+    width: str
     height: str
+    columns: int  # characters of body text a line holds: the outer margin makes the rest
     margin_top: str
     margin_bottom: str
     margin_inner: str
-    margin_outer: str
     body: str  # font sizes
     small: str
     h2: str
@@ -54,12 +56,12 @@ class Paper:
 
 
 PAPERS = {
-    "A5": Paper(name="A5", height="210mm",
-                margin_top="17mm", margin_bottom="18mm", margin_inner="17mm", margin_outer="14mm",
+    "A5": Paper(name="A5", width="148mm", height="210mm", columns=35,
+                margin_top="17mm", margin_bottom="18mm", margin_inner="17mm",
                 body="9.5pt", small="7.5pt", h2="16pt", h3="11pt", year="54pt", title="22pt", subtitle="12pt",
                 qr="17mm", cover_image="80mm"),
-    "A4": Paper(name="A4", height="297mm",
-                margin_top="24mm", margin_bottom="24mm", margin_inner="25mm", margin_outer="20mm",
+    "A4": Paper(name="A4", width="210mm", height="297mm", columns=44,
+                margin_top="24mm", margin_bottom="24mm", margin_inner="25mm",
                 body="10.5pt", small="8.5pt", h2="20pt", h3="13pt", year="80pt", title="30pt", subtitle="15pt",
                 qr="20mm", cover_image="120mm"),
 }
@@ -95,7 +97,7 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
     without, in the installed families of the same name (for comparisons).
     """
     css = render(site.env, "pdf/booklet.css", **_font_context(fonts, embed_fonts),
-                 paper=asdict(PAPERS[site.config.paper]))
+                 paper=paper_context(PAPERS[site.config.paper]))
     web_url = site.page_url(report.year)
     codes = qr_codes([link.url for link in report.links if link.kind in QR_KINDS] + [web_url], cache)
     urls = [link.url for link in report.links] + [s.url for s in report.sources if s.url] + [web_url]
@@ -109,6 +111,25 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
         font_credits=[{"family": face.family, "licence": licence_of(face)}
                       for face in dict.fromkeys((fonts.body, fonts.text))],
     )
+
+
+def paper_context(paper: Paper) -> dict:
+    """The paper's sizes for the stylesheet, with the outer margin that makes the text column
+    a whole number of characters wide (the 版心 grid): lines of Chinese then fill it exactly.
+    Rounded down, so the column is never a hair too narrow for its last character."""
+    column = paper.columns * _points(paper.body) * 25.4 / 72
+    outer = math.floor((_millimetres(paper.width) - _millimetres(paper.margin_inner) - column) * 1e4) / 1e4
+    return asdict(paper) | {"margin_outer": f"{outer}mm"}
+
+
+def _millimetres(length: str) -> float:
+    assert length.endswith("mm"), length
+    return float(length[:-2])
+
+
+def _points(length: str) -> float:
+    assert length.endswith("pt"), length
+    return float(length[:-2])
 
 
 def printed_url(url: str) -> Markup:

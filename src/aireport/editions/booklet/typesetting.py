@@ -48,11 +48,12 @@ def typeset(booklet: Booklet) -> bytes:
     from weasyprint import HTML
 
     from aireport.editions.booklet.fetcher import RefusedURL, RestrictedFetcher
+    from aireport.editions.booklet.justify import inter_character_justification
 
     _warn_without_harfbuzz_subset()
     fetcher = RestrictedFetcher(booklet.folders, booklet.memory)
     try:
-        with _fewer_garbage_collections():
+        with _fewer_garbage_collections(), inter_character_justification():
             document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
             # A content-derived /ID and the report's own dates keep the bytes reproducible.
             return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
