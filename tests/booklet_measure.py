@@ -3,7 +3,7 @@
 Lines are the characters sharing a baseline; a paragraph's inner lines are the
 ones followed, on the same page, by a line of the same size at the paragraph's
 line spacing (a larger gap starts another paragraph, item or block). Run as
-`python tests/booklet_measure.py BOOKLET.pdf` to print the numbers.
+`python tests/booklet_measure.py BOOKLET.pdf INNER_MM OUTER_MM` to print the numbers.
 """
 
 from __future__ import annotations
@@ -58,13 +58,15 @@ class Page:
     width: float
     lines: list[Line]
 
+    right_margin: float  # points
+
     def edge(self) -> float:
-        """The column's right edge: the furthest any line reaches inside the outer margin."""
-        inside = [line.x1 for line in self.lines if line.x1 <= self.width - 10 * MM]
-        return max(inside, default=self.width)
+        """The text column's right edge."""
+        return self.width - self.right_margin
 
 
-def read_pages(path) -> list[Page]:
+def read_pages(path, inner_mm: float, outer_mm: float) -> list[Page]:
+    """The lines of each page; the margins (the inner one on the left of odd pages) give the column."""
     pages = []
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, 1):
@@ -77,7 +79,8 @@ def read_pages(path) -> list[Page]:
             lines = sorted(by_baseline.values(), key=lambda line: line.baseline)
             for line in lines:
                 line.chars.sort(key=lambda c: c["x0"])
-            pages.append(Page(number, page.width, lines))
+            margin = outer_mm if number % 2 else inner_mm
+            pages.append(Page(number, page.width, lines, margin * MM))
     return pages
 
 
@@ -97,10 +100,17 @@ def inner_lines(pages: list[Page]) -> list[tuple[Page, Line]]:
     return found
 
 
-def flush_ratio(pages: list[Page], tolerance_em: float = 0.25) -> tuple[int, int, list[str]]:
+def ends_flush(page: Page, line: Line, tolerance_em: float = 0.25) -> bool:
+    """Whether the line ends at the column's edge. A punctuation mark set at half width
+    at the end of a line is drawn from a full square: its box may reach past the edge."""
+    overshoot = 0.55 if line.text[-1] in CLOSING else 0.05
+    return -overshoot * line.size <= page.edge() - line.x1 <= tolerance_em * line.size
+
+
+def flush_ratio(pages: list[Page]) -> tuple[int, int, list[str]]:
     lines = inner_lines(pages)
     ragged = [f"p{page.number} {page.edge() - line.x1:5.1f}pt {line.text}" for page, line in lines
-              if page.edge() - line.x1 > tolerance_em * line.size]
+              if not ends_flush(page, line)]
     return len(lines) - len(ragged), len(lines), ragged
 
 
@@ -132,8 +142,8 @@ def forbidden_line_edges(pages: list[Page]) -> list[str]:
             if line.text[0] in CLOSING or line.text[-1] in OPENING]
 
 
-def summary(path) -> dict:
-    pages = read_pages(path)
+def summary(path, inner_mm: float, outer_mm: float) -> dict:
+    pages = read_pages(path, inner_mm, outer_mm)
     flush, inner, ragged = flush_ratio(pages)
     pairs = punctuation_pairs(pages)
     squeezed = [pair for pair, advance in pairs if advance <= 0.75]
@@ -149,11 +159,11 @@ def summary(path) -> dict:
 
 
 if __name__ == "__main__":
-    result = summary(sys.argv[1])
+    result = summary(sys.argv[1], float(sys.argv[2]), float(sys.argv[3]))
     for key, value in result.items():
         if isinstance(value, list):
             print(f"{key}: {len(value)}")
-            for entry in value[: int(sys.argv[2]) if len(sys.argv) > 2 else 15]:
+            for entry in value[: int(sys.argv[4]) if len(sys.argv) > 4 else 15]:
                 print("   ", entry)
         else:
             print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")

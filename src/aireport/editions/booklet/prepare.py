@@ -16,6 +16,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from aireport import __version__
+from aireport.editions.booklet.clreq import compose
 from aireport.editions.booklet.fontcache import covered, subset_face
 from aireport.editions.booklet.fonts import Face, Fonts, check_coverage, find_fonts, licence_of
 from aireport.report.model import Report
@@ -101,7 +102,7 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
     web_url = site.page_url(report.year)
     codes = qr_codes([link.url for link in report.links if link.kind in QR_KINDS] + [web_url], cache)
     urls = [link.url for link in report.links] + [s.url for s in report.sources if s.url] + [web_url]
-    return render(
+    return compose(render(
         site.env, "pdf/booklet.html",
         report=report, site=site, version=__version__, stylesheet=Markup(css),
         cover_url=report.cover.path.as_uri() if report.cover else None,
@@ -110,7 +111,7 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
         kinds=LINK_KINDS, web_url=web_url,
         font_credits=[{"family": face.family, "licence": licence_of(face)}
                       for face in dict.fromkeys((fonts.body, fonts.text))],
-    )
+    ))
 
 
 def paper_context(paper: Paper) -> dict:
