@@ -9,13 +9,13 @@ the cut-down faces, the templates and the report's own folder.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
 from aireport import __version__
+from aireport.editions.booklet.addresses import printed_url
 from aireport.editions.booklet.clreq import compose
 from aireport.editions.booklet.fontcache import covered, subset_face
 from aireport.editions.booklet.fonts import Face, Fonts, check_coverage, find_fonts, licence_of
@@ -131,14 +131,6 @@ def _millimetres(length: str) -> float:
 def _points(length: str) -> float:
     assert length.endswith("pt"), length
     return float(length[:-2])
-
-
-def printed_url(url: str) -> Markup:
-    """A URL for print: it may break anywhere but right after a hyphen, where a reader
-    would take the hyphen for a hyphenation and leave it out."""
-    parts = re.split(r"(-.?)", url)
-    return Markup("").join(Markup('<span class="keep">{}</span>').format(part) if part.startswith("-")
-                           else part for part in parts if part)
 
 
 def characters(html: str) -> set[str]:
