@@ -108,10 +108,17 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
         cover_url=report.cover.path.as_uri() if report.cover else None,
         qr_codes=codes,
         printed={url: printed_url(url) for url in urls},
-        kinds=LINK_KINDS, web_url=web_url,
+        kinds=LINK_KINDS, web_url=web_url, opening_sections=opening_sections(report),
         font_credits=[{"family": face.family, "licence": licence_of(face)}
                       for face in dict.fromkeys((fonts.body, fonts.text))],
     ))
+
+
+def opening_sections(report: Report) -> set[str]:
+    """The anchors of the sections that start a page: only the first, which opens the body
+    after the contents. The others follow on, a gap above them, so that no section ending
+    early leaves most of a page empty."""
+    return {section.anchor for section in report.sections[:1]}
 
 
 def paper_context(paper: Paper) -> dict:

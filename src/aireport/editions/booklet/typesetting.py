@@ -54,14 +54,27 @@ def typeset(booklet: Booklet) -> bytes:
     fetcher = RestrictedFetcher(booklet.folders, booklet.memory)
     try:
         with _fewer_garbage_collections(), inter_character_justification():
-            document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
+            html = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
             # A content-derived /ID and the report's own dates keep the bytes reproducible.
-            return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
+            options = {"pdf_identifier": True, "optimize_images": True, "jpeg_quality": 85, "dpi": 300}
+            document = html.render(**options)
+            return document.copy(whole_sheets(document.pages)).write_pdf(**options)
     except RefusedURL as refused:
         allowed = " and ".join(f"{display_path(folder)}/" for folder in booklet.folders)
         raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
                          f"but may only use files in {allowed}; put the file beside the report "
                          "or remove the reference") from None
+
+
+def whole_sheets(pages: list) -> list:
+    """The pages, the notes page (id "notes") repeated or left out so that their number is a
+    multiple of four: a booklet is printed four pages to a folded sheet."""
+    notes = [index for index, page in enumerate(pages) if "notes" in page.anchors]
+    if not notes:
+        return pages
+    index = notes[0]
+    copies = {0: 1, 1: 0, 2: 3, 3: 2}[len(pages) % 4]
+    return pages[:index] + [pages[index]] * copies + pages[index + 1:]
 
 
 @contextmanager
