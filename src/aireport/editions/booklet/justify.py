@@ -166,21 +166,19 @@ def _spread(context, box, spacing: Spacing, x_advance, first, last):
 
 
 def _widen(context, box, spacing: Spacing) -> float:
-    """Give the text box its justified layout; how much wider it became."""
+    """Give the text box its justified layout; how much wider it became (measured, so
+    that the boxes after it move by what Pango really added)."""
     from weasyprint.text.line_break import create_layout, line_size
 
-    widths = []
-    for justified in (False, True):
-        layout = create_layout(box.text, box.style, context, max_width=None,
-                               justification_spacing=spacing.between)
-        layout.aireport_word_spacing = spacing.words
-        layout.set_text(box.text, justify=justified)
-        line, _ = layout.get_first_line()
-        widths.append(line_size(line, box.style)[0])
-        layout.deactivate()
+    layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=spacing.between)
+    layout.aireport_word_spacing = spacing.words
+    layout.set_text(box.text, justify=True)
+    line, _ = layout.get_first_line()
+    width = line_size(line, box.style)[0]
+    layout.deactivate()
     box.justification_spacing = spacing.between
     box.pango_layout = layout
-    return widths[1] - widths[0]
+    return width - box.width
 
 
 def _flow(box):
