@@ -41,11 +41,13 @@ SPACES = " \u00a0"
 
 def is_spreadable(char: str) -> bool:
     """Whether the justification may widen the gaps on both sides of `char`: Chinese
-    characters, kana, full-width punctuation and forms, curly quotes, and spaces."""
+    characters, kana, full-width punctuation and forms, curly quotes, and spaces. Not the
+    middle dot, which also joins Latin words ("DALL·E"): spacing it would split their
+    shaping and lose the kerning the width was measured with."""
     code = ord(char)
     return (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F
             or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF
-            or char in " \u00a0\u2018\u2019\u201c\u201d\u2014\u2026\u00b7")
+            or char in " \u00a0\u2018\u2019\u201c\u201d\u2014\u2026")
 
 
 def supported(version: str) -> bool:
