@@ -15,6 +15,11 @@ to give them back, except at the two ends of the line, which stay flush with
 the column. The text itself is not touched: copy and paste, and `pdftotext`,
 read the characters as they were.
 
+Gaps between Chinese characters grow by at most MAX_SPACING_EM: wider, text
+extraction reads them as spaces. A line that needs more (one broken before a
+long Latin word) gives the rest to its spaces, as WeasyPrint would; a line
+with neither stays short.
+
 The change replaces two functions of WeasyPrint's own (layout.inline's
 `justify_line` and text.line_break's `Layout.set_text`), so it is active only
 inside `inter_character_justification()` and only for the WeasyPrint versions
@@ -33,8 +38,8 @@ LOG = logging.getLogger(__name__)
 
 # WeasyPrint versions whose `justify_line` and `Layout.set_text` this module replaces.
 SUPPORTED_VERSIONS = ("70.",)
-# Wider gaps between Chinese characters read as spaces (pdftotext inserts them from
-# about 0.15 em); a line that would need more keeps the rest of its width at the end.
+# Wider gaps between Chinese characters read as spaces (pdftotext starts a new word
+# beyond 0.1 em); what a line needs beyond this goes to its spaces.
 MAX_SPACING_EM = 0.08
 SPACES = " \u00a0"
 

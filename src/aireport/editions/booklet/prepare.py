@@ -1,9 +1,11 @@
 """The PDF booklet edition: the report laid out for screen and print by WeasyPrint.
 
-Steps: choose the Chinese faces, render the booklet's HTML, cut the faces down
-to the characters that HTML uses (cached), check every character has a font,
-then let WeasyPrint lay it out (aireport.editions.booklet.typesetting) with nothing to fetch but
-the cut-down faces, the templates and the report's own folder.
+Steps: choose the Chinese faces, render the booklet's HTML and mark up its
+Chinese line composition (clreq.py), cut the faces down to the characters that
+HTML uses (cached), check every character has a font, then let WeasyPrint lay
+it out (aireport.editions.booklet.typesetting) with nothing to fetch but the
+cut-down faces, the templates and the report's own folder. The text column is
+a whole number of characters wide (paper_context), so lines of Chinese fill it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Laying a prepared booklet out with WeasyPrint: the slowest step of a publish.
 
-The booklet edition (outputs/pdf.py) prepares a `Booklet`: its HTML, its
-cut-down fonts and the folders it may load files from. Turning that into PDF
-bytes needs nothing else of aireport, so a booklet worker process imports just
-this module and WeasyPrint.
+The booklet edition (editions/booklet/prepare.py) prepares a `Booklet`: its
+HTML, its cut-down fonts and the folders it may load files from. Turning that
+into PDF bytes needs little else of aireport (the justification between
+Chinese characters, justify.py), so a booklet worker process imports just these
+modules and WeasyPrint. The laid-out pages are then brought to a multiple of
+four, for printing on folded sheets, before the PDF is written.
 """
 
 from __future__ import annotations
