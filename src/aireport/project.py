@@ -18,6 +18,10 @@ class Project:
     def root(self) -> Path:
         return self.config.root
 
+    def with_overrides(self, **overrides) -> Project:
+        """The project with command-line settings, validated like the file's."""
+        return Project(self.config.with_overrides(**overrides))
+
     def report_file(self, year: str) -> Path:
         path = report_path(self.config.issues_dir, year)
         if not path.is_file():

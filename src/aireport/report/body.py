@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from aireport.report.markup import Renderer
 from aireport.report.model import Item, Link, Section, Source, Text, Topic
 from aireport.report.problems import Problems
+from aireport.report.softbreaks import unwrap
 from aireport.report.urls import url_problem
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -274,7 +275,7 @@ class _SectionParser:
             what = f"item '{label}'" if label else "list item"
             self.problems.error(raw.line, f"empty {what}: add its text or sub-points")
         return Item(
-            label=label.strip() if label else None,
+            label=unwrap(label) if label else None,
             body=self.renderer.inline(body) if body else None,
             points=points, line=raw.line,
         )
@@ -378,7 +379,7 @@ def _link(raw: RawItem) -> Link | None:
         return None
     url = match.group("url") or match.group("auto") or match.group("bare")
     kind = link_kind(url)
-    title = (match.group("title") or "").strip() or default_title(url, kind)
+    title = unwrap(match.group("title") or "") or default_title(url, kind)
     return Link(url=url, title=title, kind=kind, line=raw.line)
 
 

@@ -14,6 +14,7 @@ import nh3
 from markupsafe import Markup
 
 from aireport.report.model import Text
+from aireport.report.softbreaks import SoftBreakExtension
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "li", "mark", "ol",
@@ -31,7 +32,7 @@ class Renderer:
     """One Markdown converter per load; Python-Markdown instances are not shareable."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        self._md = markdown.Markdown(extensions=["tables", "sane_lists", SoftBreakExtension()], output_format="html")
 
     def block(self, source: str) -> Text:
         """Paragraph-level Markdown (paragraphs, tables, quotes, code)."""
