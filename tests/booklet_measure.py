@@ -142,6 +142,13 @@ def forbidden_line_edges(pages: list[Page]) -> list[str]:
             if line.text[0] in CLOSING or line.text[-1] in OPENING]
 
 
+def page_fill(page: Page, height: float, top_mm: float, bottom_mm: float) -> float:
+    """How far down the text area the page's text reaches, from 0 (empty) to 1 (full)."""
+    top, bottom = top_mm * MM, height - bottom_mm * MM
+    baselines = [line.baseline for line in page.lines if top < line.baseline < bottom]
+    return (max(baselines, default=top) - top) / (bottom - top)
+
+
 def summary(path, inner_mm: float, outer_mm: float) -> dict:
     pages = read_pages(path, inner_mm, outer_mm)
     flush, inner, ragged = flush_ratio(pages)

@@ -18,10 +18,11 @@ from aireport.editions.booklet.addresses import short_url
 from aireport.editions.booklet.clreq import compose
 from aireport.editions.booklet.prepare import PAPERS, paper_context
 from aireport.editions.booklet.typesetting import whole_sheets
-from booklet_measure import summary
+from booklet_measure import MM, page_fill, read_pages, summary
 from conftest import EPOCH, ROOT, make_project, publish_project
 
 HAN = r"[\u3400-\u9fff]"
+A5_HEIGHT = 210 * MM
 
 
 def pdftotext(pdf: Path) -> str:
@@ -90,6 +91,17 @@ def test_a_report_wrapped_between_han_characters_is_set_the_same_way(wrapped_dis
     wrapped = wrapped_dist / "2020" / "aireport-2020.pdf"
     assert_typeset_like_a_chinese_publication(wrapped)
     assert pdftotext(wrapped) == pdftotext(real_dist / "2020" / "aireport-2020.pdf")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("year", [2019, 2020])
+def test_no_page_is_left_mostly_empty(real_dist, year):
+    """Sections follow on: between the contents and the last page of text (before any notes
+    pages and the back cover) every page is at least a third full."""
+    pages = read_pages(real_dist / str(year) / f"aireport-{year}.pdf", 17, 14)
+    body = [page for page in pages[2:-1] if "".join(line.text for line in page.lines) != "笔记"]
+    fills = [round(page_fill(page, A5_HEIGHT, 17, 18), 2) for page in body]
+    assert len(body) >= 6 and min(fills[:-1]) >= 1 / 3, fills
 
 
 @pytest.mark.slow
