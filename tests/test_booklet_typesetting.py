@@ -174,3 +174,17 @@ def test_justification_between_characters_only_for_the_weasyprint_it_was_written
     with justify.inter_character_justification():
         assert inline.justify_line is original
     assert [char for char in "甲，“A 1" if justify.is_spreadable(char)] == ["甲", "，", "“", " "]
+
+
+def test_overlapping_justification_blocks_put_weasyprint_back():
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    originals = (inline.justify_line, line_break.Layout.set_text)
+    first, second = justify.inter_character_justification(), justify.inter_character_justification()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert inline.justify_line is not originals[0]  # the second block is still under way
+    second.__exit__(None, None, None)
+    assert (inline.justify_line, line_break.Layout.set_text) == originals

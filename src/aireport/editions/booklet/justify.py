@@ -30,6 +30,7 @@ justified the ordinary way.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,7 +62,8 @@ def supported(version: str) -> bool:
 
 @contextmanager
 def inter_character_justification() -> Iterator[None]:
-    """Within this block, WeasyPrint justifies lines between characters (see the module)."""
+    """Within this block, WeasyPrint justifies lines between characters (see the module).
+    Blocks may overlap (booklets typeset in threads): the last to end puts WeasyPrint back."""
     import weasyprint
     from weasyprint.layout import inline
     from weasyprint.text import line_break
@@ -70,14 +72,25 @@ def inter_character_justification() -> Iterator[None]:
         LOG.debug("WeasyPrint %s: justifying at spaces only", weasyprint.__version__)
         yield
         return
-    original_justify, original_set_text = inline.justify_line, line_break.Layout.set_text
-    inline.justify_line = _justify_line
-    line_break.Layout.set_text = _set_text_factory(original_set_text)
+    global _active, _originals
+    with _lock:
+        if not _active:
+            _originals = (inline.justify_line, line_break.Layout.set_text)
+            inline.justify_line = _justify_line
+            line_break.Layout.set_text = _set_text_factory(_originals[1])
+        _active += 1
     try:
         yield
     finally:
-        inline.justify_line = original_justify
-        line_break.Layout.set_text = original_set_text
+        with _lock:
+            _active -= 1
+            if not _active:
+                inline.justify_line, line_break.Layout.set_text = _originals
+
+
+_lock = threading.Lock()
+_active = 0  # blocks under way
+_originals: tuple = ()  # WeasyPrint's own functions, while replaced
 
 
 def _set_text_factory(original):
