@@ -124,20 +124,22 @@ def test_adjacent_punctuation_gets_half_width_markup():
     html = compose("<p>学习（contrastive learning），其“可区分性”：模型<a>“引”</a>。《书》与“‘完备性’”</p>")
     assert 'learning<span class="halt">）</span>，' in html
     assert '可区分性<span class="halt">”</span>：' in html
-    assert '<a><wbr>“引<span class="halt">”</span></a><span class="halt">。</span>《书》' in html  # across the link's end
+    assert '<a>\u200b“引<span class="halt">”</span></a><span class="halt">。</span>《书》' in html  # across the link's end
     assert '“<span class="halt">‘</span>完' in html  # two opening marks: the second
-    assert re.sub(r"<[^>]+>", "", html) == "学习（contrastive learning），其“可区分性”：模型“引”。《书》与“‘完备性’”"
+    assert re.sub(r"<[^>]+>|\u200b", "", html) == "学习（contrastive learning），其“可区分性”：模型“引”。《书》与“‘完备性’”"
 
 
 def test_the_last_two_letters_of_a_paragraph_stay_together():
-    assert compose("<p>让他们看清世界的梦想成为现实。</p>").endswith('<span class="nobr">现实。</span></p>')
-    assert compose("<h3>发表在 Nature Chemistry 上</h3>").endswith('<span class="nobr">Chemistry 上</span></h3>')
-    assert compose("<li>No.1</li>") == "<li>No.1</li>"  # nothing Chinese to keep together
+    assert compose("<p>如果再结合这些系统，让他们看清世界的梦想成为现实。</p>").endswith('<span class="nobr">现实。</span></p>')
+    assert compose("<h3>相关研究发表在 Nature Chemistry 上</h3>").endswith('<span class="nobr">Chemistry 上</span></h3>')
+    assert compose("<li>No.1 of the list, in Latin letters</li>") == "<li>No.1 of the list, in Latin letters</li>"
+    assert compose("<h3>大模型 GPT-3 发布</h3>") == "<h3>大模型 GPT-3 发布</h3>"  # one line anywhere
 
 
 def test_markup_stays_out_of_attributes_styles_and_pictures():
-    html = '<style>p::after{content:"，“"}</style><p title="，“甲乙">甲乙</p><svg><text>，。</text></svg>'
-    assert compose(html) == '<style>p::after{content:"，“"}</style><p title="，“甲乙"><span class="nobr">甲乙</span></p><svg><text>，。</text></svg>'
+    html = '<style>p::after{content:"，“"}</style><p title="，“甲乙">甲乙”，丙丁。</p><svg><text>，。</text></svg>'
+    assert compose(html) == ('<style>p::after{content:"，“"}</style><p title="，“甲乙">甲乙<span class="halt">”</span>'
+                             '，丙丁。</p><svg><text>，。</text></svg>')
 
 
 @pytest.mark.parametrize("url, printed", [

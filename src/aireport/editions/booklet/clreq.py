@@ -13,7 +13,9 @@ as markup around the text, never as characters in it (copy and paste, and
   (`<span class="nobr">`).
 - Quotation marks next to Chinese break like brackets (UAX #14 has them hold on
   to both neighbours, which leaves holes of several characters): a break
-  opportunity before an opening mark and after a closing one (`<wbr>`).
+  opportunity before an opening mark and after a closing one, a zero width
+  space (what WeasyPrint makes of `<wbr>`, without the extra box). It is laid
+  out but not drawn: the PDF's text does not have it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ BLOCK_TAGS = {"p", "li", "ol", "ul", "div", "section", "nav", "h1", "h2", "h3", 
 # Whose text is not laid out as running text.
 SKIPPED_TAGS = {"style", "script", "svg", "title", "head"}
 LONGEST_KEPT_WORD = 20  # a longer Latin word (an address) is not held to the next letter
+# Texts this short fit on one line wherever the booklet sets them (20 characters of a
+# section title): keeping their ends together would only cost layout time.
+SHORTEST_KEPT_TEXT = 16
+BREAK = "\u200b"
 
 TAG = re.compile(r"(<!--.*?-->|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.S)
 UNIT = re.compile(r"&#?\w+;|.", re.S)
@@ -75,7 +81,7 @@ def compose(html: str) -> str:
         units = [unit for _, node in run for unit in node]
         _squeeze(units)
         _break_at_quotes(units)
-        if run:
+        if len(units) >= SHORTEST_KEPT_TEXT:
             _keep_end(run[-1][1])
     for run in runs:
         for index, node in run:
@@ -107,9 +113,9 @@ def _halt(unit: Unit) -> None:
 def _break_at_quotes(units: list[Unit]) -> None:
     for previous, unit in zip(units, units[1:]):
         if unit.char in QUOTES_OPENING and (is_han(previous.char) or previous.char in CLOSING + STOPS):
-            unit.before = "<wbr>" + unit.before
+            unit.before = BREAK + unit.before
         elif previous.char in QUOTES_CLOSING and (is_han(unit.char) or unit.char in OPENING):
-            previous.after += "<wbr>"
+            previous.after += BREAK
 
 
 def _keep_end(node: list[Unit]) -> None:
