@@ -13,9 +13,10 @@ as markup around the text, never as characters in it (copy and paste, and
   (`<span class="nobr">`).
 - Quotation marks next to Chinese break like brackets (UAX #14 has them hold on
   to both neighbours, which leaves holes of several characters): a break
-  opportunity before an opening mark and after a closing one, a zero width
-  space (what WeasyPrint makes of `<wbr>`, without the extra box). It is laid
-  out but not drawn: the PDF's text does not have it.
+  opportunity before an opening mark and after a closing one (`<wbr>`: the zero
+  width space WeasyPrint gives it is laid out but not drawn, and stays out of
+  the bookmarks and running headers, which a zero width space in the text
+  would reach).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ LONGEST_KEPT_WORD = 20  # a longer Latin word (an address) is not held to the ne
 # Texts this short fit on one line wherever the booklet sets them (20 characters of a
 # section title): keeping their ends together would only cost layout time.
 SHORTEST_KEPT_TEXT = 16
-BREAK = "\u200b"
+BREAK = "<wbr>"
 
 TAG = re.compile(r"(<!--.*?-->|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.S)
 UNIT = re.compile(r"&#?\w+;|.", re.S)
