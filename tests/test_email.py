@@ -212,7 +212,7 @@ def test_text_is_a_wrapped_digest_with_link_footnotes(real_dist):
     topics = [t for s in report.sections for t in s.topics]
     assert notes == list(range(1, len(topics) + 1))
     assert [targets[str(n)] for n in notes] == [f"{REAL_SITE}/2020/#{t.anchor}" for t in topics]
-    assert "\n  * 事件：2020 年 5 月，OpenAI 推出拥有 1750亿参数的 GPT-3，它是 2020 年\n    参数量最大的 NLP 模型。\n" in text
+    assert "\n  * 事件：OpenAI 于 2020 年 5 月发布 GPT-3，参数多达 1750 亿，是这一年参\n    数量最大的 NLP 模型。\n" in text
     assert f"退订：{REAL_SITE}/unsubscribe" in text
     assert text.endswith("\n") and not text.endswith("\n\n")
 
