@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aireport.config import Config, find_root, load_config
+from aireport.config import Config, find_root, is_project, load_config
 from aireport.errors import AiReportError, display_path
 from aireport.report.loader import report_path
 
@@ -45,5 +45,12 @@ class Project:
         return path
 
 
+NOT_A_PROJECT = ("not an aireport project (no issues/ folder, nor a pyproject.toml with [tool.aireport], here "
+                 "or in a folder above); start one with `mkdir issues && aireport new YEAR`")
+
+
 def open_project(start: Path) -> Project:
-    return Project(load_config(find_root(start)))
+    root = find_root(start)
+    if not is_project(root):
+        raise AiReportError(f"{start}: {NOT_A_PROJECT}")
+    return Project(load_config(root))

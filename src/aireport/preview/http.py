@@ -1,4 +1,4 @@
-"""The HTTP side of `aireport serve`: the build folder on 127.0.0.1, plus live reload.
+"""The HTTP side of `aireport serve`: the build folder on 127.0.0.1 (or --host), plus live reload.
 
 HTML responses get a small script that long-polls the reload endpoint and
 reloads the page when a newer build is ready; the files on disk stay exactly
@@ -10,12 +10,17 @@ from __future__ import annotations
 import http.server
 import json
 import mimetypes
+import socket
 import sys
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+BUILDING_PAGE = b"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>aireport serve</title>" \
+                b"<body><p>aireport serve: building the first preview; this page reloads when it is ready.</p></body></html>"
 RELOAD_PATH = "/__aireport__/version"
 
 # Polls with the last build attempt it saw; the server answers when a newer one
@@ -55,6 +60,7 @@ class Builds(Protocol):
     """What the server asks of the build side (serve.Preview)."""
 
     version: int
+    attempt: int
 
     def state(self, since: int | None) -> dict: ...
 
@@ -80,18 +86,32 @@ def content_type(path: Path) -> str:
 class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # a page's pending long poll must not hold up Ctrl-C
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, host: str = HOST) -> None:
         self.folder = Path()  # the build folder and its builder, set before serving starts
         self.preview: Builds | None = None
-        super().__init__((HOST, port), PreviewHandler)
+        self.host = host
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), PreviewHandler)
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.server_address[1]}"
+        host = reachable_address() if self.host in ANY_ADDRESS else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.server_address[1]}"
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a closed tab is not an error
             super().handle_error(request, client_address)
+
+
+def reachable_address() -> str:
+    """This computer's address on its network, for a server listening on every address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # a documentation address: nothing is sent, only a route chosen
+            return probe.getsockname()[0]
+        except OSError:
+            return HOST
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
@@ -124,6 +144,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if error := preview.prepare(url.path.lstrip("/")):
             return self._send(500, "text/plain; charset=utf-8", f"{error}\n".encode("utf-8"), with_body)
         version = preview.version  # read before the file: a build finishing meanwhile reloads the page again
+        if not self._servable(path) and preview.attempt == 0 and path.suffix in ("", ".html"):
+            return self._send(503, "text/html; charset=utf-8", inject_reload(BUILDING_PAGE, version), with_body)
         if not self._servable(path):
             return self._send(404, "text/plain; charset=utf-8", b"not found\n", with_body)
         data, kind = path.read_bytes(), content_type(path)
