@@ -29,6 +29,7 @@ justified the ordinary way.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Iterator
@@ -168,7 +169,7 @@ def _spread(context, box, spacing: Spacing, x_advance, first, last):
         if box is not first:
             x_advance += spacing.of(box.text[0]) / 2
         box.position_x += x_advance
-        grown = _widen(context, box, spacing)
+        grown = _widen(box, spacing)
         box.width += grown
         x_advance += grown
         if box is not last:
@@ -185,20 +186,16 @@ def _spread(context, box, spacing: Spacing, x_advance, first, last):
     return x_advance
 
 
-def _widen(context, box, spacing: Spacing) -> float:
-    """Give the text box its justified layout; how much wider it became (measured, so
-    that the boxes after it move by what Pango really added)."""
-    from weasyprint.text.line_break import create_layout, line_size
-
-    layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=spacing.between)
+def _widen(box, spacing: Spacing) -> float:
+    """Have the text box drawn with the justification; how much wider it becomes. Pango
+    gives each character its letter spacing, less the outer halves at the box's ends."""
+    layout = copy.copy(box.pango_layout)  # WeasyPrint's own, laid out and put to sleep
+    layout.justification_spacing = spacing.between
     layout.aireport_word_spacing = spacing.words
-    layout.set_text(box.text, justify=True)
-    line, _ = layout.get_first_line()
-    width = line_size(line, box.style)[0]
-    layout.deactivate()
-    box.justification_spacing = spacing.between
     box.pango_layout = layout
-    return width - box.width
+    box.justification_spacing = spacing.between
+    text = box.text
+    return sum(map(spacing.of, text)) - (spacing.of(text[0]) + spacing.of(text[-1])) / 2
 
 
 def _flow(box):
