@@ -246,8 +246,8 @@ def test_text_is_the_whole_report_wrapped_with_its_links(real_dist):
         assert f"【{section.label}】" in text
     assert [line.strip() for line in text.splitlines() if line.startswith("    https://")] == \
         [link.url for link in report.links]
-    assert ("\n  * 意义\n    - GPT-3 的发布是 NLP 领域的一项重大突破，推动了语言模型在商业与科研\n"
-            "      中的应用；") in text
+    assert ("\n  * 意义\n    - GPT-3 的问世是 NLP 领域的重大突破，推动语言模型进入商业与科研应\n"
+            "      用；") in text
     assert f"退订：{REAL_SITE}/unsubscribe" in text
     assert text.endswith("\n") and not text.endswith("\n\n")
 

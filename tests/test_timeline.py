@@ -36,9 +36,10 @@ def test_events_carry_month_and_day_in_date_order_grouped_by_chapter(report_2020
     dates = [(e.month, e.day or 0) for e in timeline.events]
     assert dates == sorted(dates)
     listed = {(e.month, e.day, e.title) for e in timeline.events}
-    assert (7, 20, "AI芯片上市") in listed and (5, None, "A100 GPU") in listed
-    assert (11, 30, "DeepMind的AlphaFold2破解蛋白质结构预测难题") in listed
-    assert [g.title for g in timeline.groups] == ["算法与模型发展", "芯片与产业发展", "2020年人工智能十大技术进展"]
+    assert (7, 20, "AI 芯片上市") in listed and (5, None, "A100 GPU") in listed  # an item's own label
+    assert (11, 30, "AlphaFold2（DeepMind）攻克蛋白质结构预测难题") in listed  # a ranked entry's title
+    assert (12, None, "北大团队首次用相变存储器实现神经网络高速训练系统") in listed
+    assert [g.title for g in timeline.groups] == ["算法与模型发展", "芯片与产业发展", report_2020.ranked.title]
     assert [g.number for g in timeline.groups] == ["01", "02", "榜"]
 
 
@@ -59,7 +60,7 @@ def test_svg_is_an_image_with_a_title_and_a_dot_per_event(report_2020):
     dots = root.findall(f".//{SVG}circle")
     assert len(dots) == len(timeline.events) + len(timeline.groups)  # the legend has one per chapter
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "20 日　AI芯片上市" in texts and "12 月" in texts
+    assert "20 日　AI 芯片上市" in texts and "12 月" in texts
 
 
 def test_png_is_the_drawing_at_twice_its_size_and_the_same_bytes_each_time(report_2020):
@@ -96,7 +97,7 @@ def test_email_links_the_published_png_with_alt_text_and_a_text_list(site):
     tag = html[start:html.index(">", start)]
     assert 'src="https://aireport.example.org/2020/timeline.png"' in tag
     assert 'alt="2020 年时间线：15 个有日期的事件' in tag and 'width="536"' in tag
-    assert "7 月 20 日　AI芯片上市" in re.sub(r"<[^>]+>", "", html[start:])
+    assert "7 月 20 日　AI 芯片上市" in re.sub(r"<[^>]+>", "", html[start:])
     assert len(html.encode()) < 80 * 1024
 
 

@@ -18,10 +18,11 @@ from aireport.editions.booklet.fonts import Face
 from aireport.usercache import cached, make_key
 
 # Bump when the subsetting below changes, so old cache entries are not reused.
-SUBSET_VERSION = "2"
+SUBSET_VERSION = "3"
 # The OpenType features horizontal Chinese and Latin text needs. Without `locl`
-# the face can only draw its own (Simplified Chinese) glyph forms.
-LAYOUT_FEATURES = ("ccmp", "kern", "liga", "clig", "calt", "mark", "mkmk", "rlig")
+# the face can only draw its own (Simplified Chinese) glyph forms. `halt` sets
+# punctuation at half width, for squeezing adjacent marks (editions/booklet/clreq.py).
+LAYOUT_FEATURES = ("ccmp", "kern", "liga", "clig", "calt", "mark", "mkmk", "rlig", "halt")
 # The name table entries kept: the family and style names, and the copyright and licence.
 NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)
 BUDGET = 100 * 2**20  # a few hundred character sets of three faces

@@ -1,20 +1,24 @@
 """The PDF booklet edition: the report laid out for screen and print by WeasyPrint.
 
-Steps: choose the Chinese faces, render the booklet's HTML, cut the faces down
-to the characters that HTML uses (cached), check every character has a font,
-then let WeasyPrint lay it out (aireport.editions.booklet.typesetting) with nothing to fetch but
-the cut-down faces, the templates and the report's own folder.
+Steps: choose the Chinese faces, render the booklet's HTML and mark up its
+Chinese line composition (clreq.py), cut the faces down to the characters that
+HTML uses (cached), check every character has a font, then let WeasyPrint lay
+it out (aireport.editions.booklet.typesetting) with nothing to fetch but the
+cut-down faces, the templates and the report's own folder. The text column is
+a whole number of characters wide (paper_context), so lines of Chinese fill it.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
 from aireport import __version__
+from aireport.editions.booklet.addresses import printed_url
+from aireport.editions.booklet.clreq import compose
 from aireport.editions.booklet.fontcache import covered, subset_face
 from aireport.editions.booklet.fonts import Face, Fonts, check_coverage, find_fonts, licence_of
 from aireport.report.model import Report
@@ -38,11 +42,12 @@ MEMORY_SCHEME = "aireport-memory"
 @dataclass(frozen=True)
 class Paper:
     name: str
+    width: str
     height: str
+    columns: int  # characters of body text a line holds: the outer margin makes the rest
     margin_top: str
     margin_bottom: str
     margin_inner: str
-    margin_outer: str
     body: str  # font sizes
     small: str
     h2: str
@@ -55,12 +60,12 @@ class Paper:
 
 
 PAPERS = {
-    "A5": Paper(name="A5", height="210mm",
-                margin_top="17mm", margin_bottom="18mm", margin_inner="17mm", margin_outer="14mm",
+    "A5": Paper(name="A5", width="148mm", height="210mm", columns=35,
+                margin_top="17mm", margin_bottom="18mm", margin_inner="17mm",
                 body="9.5pt", small="7.5pt", h2="16pt", h3="11pt", year="54pt", title="22pt", subtitle="12pt",
                 qr="17mm", cover_image="80mm"),
-    "A4": Paper(name="A4", height="297mm",
-                margin_top="24mm", margin_bottom="24mm", margin_inner="25mm", margin_outer="20mm",
+    "A4": Paper(name="A4", width="210mm", height="297mm", columns=44,
+                margin_top="24mm", margin_bottom="24mm", margin_inner="25mm",
                 body="10.5pt", small="8.5pt", h2="20pt", h3="13pt", year="80pt", title="30pt", subtitle="15pt",
                 qr="20mm", cover_image="120mm"),
 }
@@ -97,31 +102,49 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
     without, in the installed families of the same name (for comparisons).
     """
     font_context = _font_context(fonts, embed_fonts)
-    css = render(site.env, "pdf/booklet.css", **font_context, paper=asdict(PAPERS[site.config.paper]))
+    css = render(site.env, "pdf/booklet.css", **font_context, paper=paper_context(PAPERS[site.config.paper]))
     timeline = timeline_svg(report, font_family=f"'{font_context['sans']}'", svg_id="timeline-chart",
                             size=("100%", None))
     web_url = site.page_url(report.year)
     codes = qr_codes([link.url for link in report.links if link.kind in QR_KINDS] + [web_url], cache)
     urls = [link.url for link in report.links] + [s.url for s in report.sources if s.url] + [web_url]
-    return render(
+    return compose(render(
         site.env, "pdf/booklet.html",
         report=report, site=site, version=__version__, stylesheet=Markup(css),
         cover_url=report.cover.path.as_uri() if report.cover else None,
         timeline_svg=Markup(timeline) if timeline else None,
         qr_codes=codes,
         printed={url: printed_url(url) for url in urls},
-        kinds=LINK_KINDS, web_url=web_url,
+        kinds=LINK_KINDS, web_url=web_url, opening_sections=opening_sections(report),
         font_credits=[{"family": face.family, "licence": licence_of(face)}
                       for face in dict.fromkeys((fonts.body, fonts.text))],
-    )
+    ))
 
 
-def printed_url(url: str) -> Markup:
-    """A URL for print: it may break anywhere but right after a hyphen, where a reader
-    would take the hyphen for a hyphenation and leave it out."""
-    parts = re.split(r"(-.?)", url)
-    return Markup("").join(Markup('<span class="keep">{}</span>').format(part) if part.startswith("-")
-                           else part for part in parts if part)
+def opening_sections(report: Report) -> set[str]:
+    """The anchors of the sections that start a page: only the first, which opens the body
+    after the contents. The others follow on, a gap above them, so that no section ending
+    early leaves most of a page empty."""
+    return {section.anchor for section in report.sections[:1]}
+
+
+def paper_context(paper: Paper) -> dict:
+    """The paper's sizes for the stylesheet, with the outer margin that makes the text column
+    a whole number of characters wide (the 版心 grid): lines of Chinese then fill it exactly.
+    Rounded down, so the column is never a hair too narrow for its last character."""
+    column = paper.columns * _points(paper.body) * 25.4 / 72
+    outer = math.floor((_millimetres(paper.width) - _millimetres(paper.margin_inner) - column) * 1e4) / 1e4
+    return asdict(paper) | {"margin_outer": f"{outer}mm"}
+
+
+def _millimetres(length: str) -> float:
+    assert length.endswith("mm"), length
+    return float(length[:-2])
+
+
+def _points(length: str) -> float:
+    assert length.endswith("pt"), length
+    return float(length[:-2])
 
 
 def characters(html: str) -> set[str]:

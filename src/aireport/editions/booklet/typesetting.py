@@ -1,9 +1,11 @@
 """Laying a prepared booklet out with WeasyPrint: the slowest step of a publish.
 
-The booklet edition (prepare.py) prepares a `Booklet`: its HTML, its
-cut-down fonts and the folders it may load files from. Turning that into PDF
-bytes needs nothing else of aireport, so a booklet worker process imports just
-this module and WeasyPrint.
+The booklet edition (prepare.py) prepares a `Booklet`: its HTML, its cut-down
+fonts and the folders it may load files from. Turning that into PDF bytes needs
+little else of aireport (the justification between Chinese characters,
+justify.py), so a booklet worker process imports just these modules and
+WeasyPrint. The laid-out pages are then brought to a multiple of four, for
+printing on folded sheets, before the PDF is written.
 """
 
 from __future__ import annotations
@@ -54,19 +56,33 @@ def typeset(booklet: Booklet) -> bytes:
     from weasyprint import HTML
 
     from aireport.editions.booklet.fetcher import RefusedURL, RestrictedFetcher
+    from aireport.editions.booklet.justify import inter_character_justification
 
     _warn_without_harfbuzz_subset()
     fetcher = RestrictedFetcher(booklet.folders, booklet.memory)
     try:
-        with _fewer_garbage_collections():
-            document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
+        with _fewer_garbage_collections(), inter_character_justification():
+            html = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
             # A content-derived /ID and the report's own dates keep the bytes reproducible.
-            return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
+            options = {"pdf_identifier": True, "optimize_images": True, "jpeg_quality": 85, "dpi": 300}
+            document = html.render(**options)
+            return document.copy(whole_sheets(document.pages)).write_pdf(**options)
     except RefusedURL as refused:
         allowed = " and ".join(f"{display_path(folder)}/" for folder in booklet.folders)
         raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
                          f"but may only use files in {allowed}; put the file beside the report "
                          "or remove the reference") from None
+
+
+def whole_sheets(pages: list) -> list:
+    """The pages, the notes page (id "notes") repeated or left out so that their number is a
+    multiple of four: a booklet is printed four pages to a folded sheet."""
+    notes = [index for index, page in enumerate(pages) if "notes" in page.anchors]
+    if not notes:
+        return pages
+    index = notes[0]
+    copies = {0: 1, 1: 0, 2: 3, 3: 2}[len(pages) % 4]
+    return pages[:index] + [pages[index]] * copies + pages[index + 1:]
 
 
 @contextmanager

@@ -3,6 +3,7 @@ web page) as inlined HTML, as plain text, and as one .eml message."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from aireport.editions.email.digest import Digest, make_digest
@@ -17,6 +18,7 @@ from aireport.editions.timeline import timeline_image
 # the budget leaves room for what a mailing service adds (tracking, footers).
 HTML_BUDGET = 80 * 1024
 STYLESHEET = "email/style.css"
+_FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=)"#')
 
 
 def render_email(report: Report, site: Site) -> dict[str, bytes]:
@@ -25,7 +27,8 @@ def render_email(report: Report, site: Site) -> dict[str, bytes]:
                "language": report.language,
                "timeline": timeline_image(report, site.config.url(site.timeline_path(report.year)))}
     html_path = site.email_path(report.year, "html")
-    html = _inline_css(render(site.env, "email/report.html", **context), render(site.env, STYLESHEET))
+    html = _on_the_web_page(render(site.env, "email/report.html", **context), site.page_url(report.year))
+    html = _inline_css(html, render(site.env, STYLESHEET))
     _check_budget(html, site, html_path)
     text = fill(render(site.env, "email/report.txt", **context)).strip("\n") + "\n"
     message = _message(digest, site, text, html)
@@ -34,6 +37,12 @@ def render_email(report: Report, site: Site) -> dict[str, bytes]:
         site.email_path(report.year, "txt"): text.encode("utf-8"),
         site.email_path(report.year, "eml"): message,
     }
+
+
+def _on_the_web_page(html: str, page_url: str) -> str:
+    """A cross-reference inside the report ("#no-1") leads to its place on the web page: a message
+    has no anchors a mail client would follow."""
+    return _FRAGMENT_LINK.sub(lambda match: f'{match.group(1)}"{page_url}#', html)
 
 
 def _inline_css(html: str, css: str) -> str:
