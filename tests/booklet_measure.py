@@ -19,6 +19,8 @@ CLOSING = "”’）》」』】〕〉，。、；：？！"
 # Full-width punctuation that squeezes (dashes, ellipses and the middle dot keep their width).
 SQUEEZABLE = OPENING + CLOSING
 MM = 72 / 25.4
+# Pages of drawings, whose labels are set one per line and not as running text: left out of the measures.
+DRAWING_PAGES = ("年度时间线",)
 
 
 def is_han(char: str) -> bool:
@@ -149,13 +151,18 @@ def page_fill(page: Page, height: float, top_mm: float, bottom_mm: float) -> flo
     return (max(baselines, default=top) - top) / (bottom - top)
 
 
+def is_drawing(page: Page) -> bool:
+    return bool(page.lines) and page.lines[0].text in DRAWING_PAGES
+
+
 def summary(path, inner_mm: float, outer_mm: float) -> dict:
-    pages = read_pages(path, inner_mm, outer_mm)
+    every_page = read_pages(path, inner_mm, outer_mm)
+    pages = [page for page in every_page if not is_drawing(page)]
     flush, inner, ragged = flush_ratio(pages)
     pairs = punctuation_pairs(pages)
     squeezed = [pair for pair, advance in pairs if advance <= 0.75]
     return {
-        "pages": len(pages),
+        "pages": len(every_page),
         "flush": flush, "inner_lines": inner, "flush_ratio": flush / inner if inner else 1.0, "ragged": ragged,
         "pairs": len(pairs), "squeezed": len(squeezed),
         "squeeze_ratio": len(squeezed) / len(pairs) if pairs else 1.0,

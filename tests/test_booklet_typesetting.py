@@ -18,7 +18,7 @@ from aireport.editions.booklet.addresses import short_url
 from aireport.editions.booklet.clreq import compose
 from aireport.editions.booklet.prepare import PAPERS, paper_context
 from aireport.editions.booklet.typesetting import whole_sheets
-from booklet_measure import MM, page_fill, read_pages, summary
+from booklet_measure import DRAWING_PAGES, MM, page_fill, read_pages, summary
 from conftest import EPOCH, ROOT, make_project, publish_project
 
 HAN = r"[\u3400-\u9fff]"
@@ -26,7 +26,9 @@ A5_HEIGHT = 210 * MM
 
 
 def pdftotext(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    """The booklet's text, without the pages of drawings (their labels are not running text)."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return "\f".join(page for page in text.split("\f") if not page.startswith(DRAWING_PAGES))
 
 
 def measure(pdf: Path) -> dict:
