@@ -175,6 +175,13 @@ def kill_moments(rng: random.Random, build_seconds: float, files: int) -> list[t
     return [moment for pair in zip(timed, staged, strict=True) for moment in pair]
 
 
+def staged_files(staging: Path) -> int:
+    try:
+        return sum(1 for p in staging.rglob("*") if p.is_file())
+    except FileNotFoundError:  # the publish moved a folder away while it was being counted
+        return 0
+
+
 def publish_killed(project: Path, moment: tuple[str, float]) -> None:
     kind, value = moment
     process = start_publish(project)
@@ -183,7 +190,7 @@ def publish_killed(project: Path, moment: tuple[str, float]) -> None:
         if kind == "seconds":
             time.sleep(value)
         else:
-            while process.poll() is None and sum(1 for p in staging.rglob("*") if p.is_file()) < value:
+            while process.poll() is None and staged_files(staging) < value:
                 time.sleep(0.0005)
         process.send_signal(signal.SIGKILL)
     finally:
