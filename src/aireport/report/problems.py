@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aireport.errors import printable
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -15,7 +17,7 @@ class Problem:
     message: str
 
     def format(self, path: str) -> str:
-        return f"{path}:{self.line}: {self.level}: {self.message}"
+        return printable(f"{path}:{self.line}: {self.level}: {self.message}")
 
 
 class Problems(list):

@@ -51,7 +51,7 @@ def _check_budget(html: str, site: Site, path: str) -> None:
 
 
 def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
-    from aireport.editions.email.mime import Envelope, build_message
+    from aireport.editions.email.mime import Envelope, UnsafeHeader, build_message
 
     config = site.config  # its sender was checked with the other settings
     report = digest.report
@@ -65,4 +65,7 @@ def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
         list_id=f"{config.title} <{host}>",
         language=report.language,
     )
-    return build_message(envelope, text, html)
+    try:
+        return build_message(envelope, text, html)
+    except UnsafeHeader as exc:  # the settings and the report were checked; this is the second line of defence
+        raise BuildError(f"{display_path(report.path)}: {exc}; fix the report's title or the settings") from None
