@@ -112,3 +112,143 @@ def test_an_unchecked_setting_still_cannot_add_a_header(project):
     report = load_report(project / REPORT)
     with pytest.raises(BuildError, match="List-Unsubscribe|Message-ID|List-Id"):
         render_email(report, Site(config, make_environment(config.templates_dir), (report,)))
+
+
+# --- reports: YAML, dates, characters, links, nesting ------------------------------------------
+
+FRONT = ("---\nyear: 2020\ntitle: 标题\ndate: 2020-12-31\nauthors: [ZOMI]\nsummary: 摘要。\n"
+         "sources:\n  - id: deck\n    title: 大事件\n---\n\n## 章\n\n### 题\n\n")
+BODY_LINE = FRONT.count("\n") + 1  # the line after FRONT
+LAUGHS = "".join(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9 if previous else ['"lol"'] * 9) + "]\n"
+                 for previous, name in zip([None, *"abcdefgh"], "abcdefghi"))
+
+
+def problems_of(tmp_path: Path, text: str) -> list[tuple[int, str, str]]:
+    from aireport.report.loader import inspect_report
+
+    path = tmp_path / "2020.md"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return [(p.line, p.level, p.message) for p in inspect_report(path)[1]]
+
+
+def errors_of(tmp_path: Path, text: str) -> list[tuple[int, str]]:
+    return [(line, message) for line, level, message in problems_of(tmp_path, text) if level == "error"]
+
+
+def bounded(function, seconds: float, megabytes: float):
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        result = function()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < seconds
+    assert peak < megabytes * 1024 * 1024, f"{peak / 1024 / 1024:.0f} MB"
+    return result
+
+
+@pytest.mark.parametrize("yaml_text", [
+    LAUGHS,  # the classic billion laughs
+    "a: &a [" + ",".join(["x"] * 300) + "]\n" + "".join(  # 3.5 KB of nested aliases
+        f"{n}: &{n} [" + ",".join([f"*{p}"] * 300) + "]\n" for p, n in zip("abc", "bcd")),
+    "a: &a {x: 1}\nb:\n  <<: *a\n",
+])
+def test_yaml_aliases_are_refused_at_their_line_without_expanding(tmp_path, yaml_text):
+    assert 300 < len(yaml_text.encode()) < 4000 or "<<" in yaml_text
+    errors = bounded(lambda: errors_of(tmp_path, "---\n" + yaml_text + "---\n## 章\n"), seconds=2, megabytes=30)
+    assert len(errors) == 1 and "aliases" in errors[0][1] and errors[0][0] in (3, 4)
+
+
+@pytest.mark.parametrize("value", ["2020-02-30", "2020-13-01", "2020-12-31 25:00", "2020-12-31T10:00:00+24:00",
+                                   "2020-12-31 10:00:00 +99:00", "0000-01-01"])
+@pytest.mark.parametrize("key", ["date", "updated"])
+def test_impossible_dates_are_errors_at_their_line(tmp_path, cli, key, value):
+    text = FRONT.replace("date: 2020-12-31\n", f"date: 2020-12-31\nupdated: 2020-12-31\n").replace(
+        f"{key}: 2020-12-31\n", f"{key}: {value}\n", 1) + "- 点\n"
+    line = text.split("\n").index(f"{key}: {value}") + 1
+    assert (line, f"'{key}' must be a date such as 2021-01-08, not '{value}'") in errors_of(tmp_path, text)
+
+
+@pytest.mark.parametrize("field", ['title: "标题\\nBcc: v@evil.example"', "title: |\n  两行\n  标题",
+                                   'subtitle: "副\\r\\n标题"', 'subtitle: "\\e[2J"', 'title: "标\\u202e题"',
+                                   'authors: ["ZOMI\\x07"]', 'authors: [{name: "a\\u0085b"}]',
+                                   'title: "\\ud800"', 'keywords: ["a\\x00"]', 'summary: "摘\\x1b要"'])
+def test_control_characters_in_the_front_matter_are_errors_at_their_line(tmp_path, field):
+    key = field.split(":")[0]
+    old = next((line for line in FRONT.split("\n") if line.startswith(key + ":")), None)
+    text = FRONT.replace(old, field) if old else FRONT.replace("title: 标题\n", f"title: 标题\n{field}\n")
+    line = text.split("\n").index(field.split("\n")[0]) + 1
+    errors = errors_of(tmp_path, text + "- 点\n")
+    assert [message for number, message in errors if number == line and " holds " in message], errors
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9b", "\ufffe", "\U0001ffff",
+                                  "\ufdd0"])
+def test_control_characters_in_the_body_are_errors_at_their_line(tmp_path, char):
+    errors = errors_of(tmp_path, FRONT + "- 点\n- 第二" + char + "点\n")
+    assert errors == [(BODY_LINE + 1, f"holds the control character U+{ord(char):04X}, which the feeds and "
+                                      "the e-mail cannot carry; remove it")]
+
+
+LINK_FORMS = ["- 点 [r]\n  [r]: //evil.example/x\n", "点 [r]\n[r]: //evil.example/x\n",
+              "- <a href='/etc/passwd'>点</a>\n", "- <a href=\"&#x2F;&#x2F;evil.example\">点</a>\n",
+              "- [点](../../etc/passwd)\n", "- [点](<//evil.example/a>)\n", "- 点\n\n  [r]: ./x\n  看 [r]\n",
+              "- [点](https://example.org]/a)\n", "- [点](https://example.org:99999/)\n",
+              "- [点](javascript:alert(1))\n"]
+
+
+@pytest.mark.parametrize("body", LINK_FORMS)
+def test_links_that_are_not_absolute_web_links_are_errors_at_their_line(tmp_path, body):
+    errors = errors_of(tmp_path, FRONT + body)
+    assert errors and all(line == BODY_LINE for line, _ in errors), errors
+    assert all("URL" in message for _, message in errors)
+
+
+def test_a_link_urlsplit_rejects_is_an_error_not_a_traceback(project, cli):
+    edit_report(project, "## 算法与模型发展", "## 算法与模型发展\n\n### 坏链接\n\n- [链接](https://example.org]/a)\n")
+    for command in (("check", "2020"), ("publish", "2020", "--only", "web,email")):
+        result = cli(*command)
+        assert result.exit_code == 1 and "malformed URL 'https://example.org]/a'" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_deep_nesting_and_many_brackets_are_capped_with_an_error(tmp_path):
+    nested = "- " + "<b>" * 200 + "点" + "</b>" * 200 + "\n"
+    quotes = ">" * 200 + " 点\n"
+    brackets = "- " + "[" * 5000 + "\n"
+    for body, expected in ((nested, "nested 200 levels deep"), (quotes, "levels deep"),
+                           (brackets, "5000 '[' in one paragraph or item")):
+        errors = bounded(lambda: errors_of(tmp_path, FRONT + body), seconds=3, megabytes=200)
+        assert any(line == BODY_LINE and expected in message for line, message in errors), errors
+
+
+def test_a_line_of_two_megabytes_is_refused_quickly(tmp_path):
+    errors = bounded(lambda: errors_of(tmp_path, FRONT + "- " + "a" * 2_000_000 + "\n"), seconds=3, megabytes=200)
+    assert errors == [(BODY_LINE, "line of 2000002 characters; break it into lines of at most 10000 "
+                                  "(a line break inside a paragraph changes nothing)")]
+
+
+@pytest.mark.slow
+def test_the_booklet_never_links_to_anything_but_the_web_or_itself(tmp_path):
+    from aireport.editions.booklet.typesetting import Booklet, typeset
+
+    html = ('<p id="top"><a href="x/y.html">相对</a> <a href="//evil.example/s">协议相对</a> '
+            '<a href="file:///etc/passwd">文件</a> <a href="https://example.org/ok">网</a> '
+            '<a href="#top">内</a> <a href="mailto:a@example.org">信</a></p>')
+    pdf = typeset(Booklet(html=html, base_url=tmp_path.as_uri() + "/", folders=(tmp_path,), memory={},
+                          source=tmp_path / "2020.md"))
+    assert pdf_uris(pdf) == ["https://example.org/ok", "mailto:a@example.org"]
+
+
+def pdf_uris(pdf: bytes) -> list[str]:
+    """The URI of every link annotation (the PDF's objects are compressed: a grep finds none)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return sorted(str(annotation.get_object()["/A"]["/URI"]) for page in PdfReader(io.BytesIO(pdf)).pages
+                  for annotation in page.get("/Annots") or [] if "/A" in annotation.get_object())

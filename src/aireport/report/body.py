@@ -243,6 +243,7 @@ class _SectionParser:
         for kind, payload in _blocks(lines):
             if kind == "paragraph":
                 paragraphs.append(self.renderer.block("\n".join(line.text for line in payload)))
+                self.text_problems(payload[0].number)
                 continue
             for raw in payload:
                 link = _link(raw) if topic else None
@@ -273,11 +274,15 @@ class _SectionParser:
         if not body and not points:
             what = f"item '{label}'" if label else "list item"
             self.problems.error(raw.line, f"empty {what}: add its text or sub-points")
-        return Item(
-            label=label.strip() if label else None,
-            body=self.renderer.inline(body) if body else None,
-            points=points, line=raw.line,
-        )
+        rendered = self.renderer.inline(body) if body else None
+        self.text_problems(raw.line)
+        return Item(label=label.strip() if label else None, body=rendered, points=points, line=raw.line)
+
+    def text_problems(self, line: int) -> None:
+        """What the renderer could not keep of the text just rendered (a relative link, deep nesting)."""
+        for message in dict.fromkeys(self.renderer.problems):
+            self.problems.error(line, message)
+        self.renderer.problems.clear()
 
 
 def _kind_name(kind: str) -> str:
@@ -382,8 +387,16 @@ def _link(raw: RawItem) -> Link | None:
     return Link(url=url, title=title, kind=kind, line=raw.line)
 
 
+def _parts(url: str):
+    """The URL's parts, or those of no URL when it is malformed (check reports it)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def link_kind(url: str) -> str:
-    parts = urlsplit(url)
+    parts = _parts(url)
     host = (parts.hostname or "").lower()
     if any(host == h or host.endswith("." + h) for h in VIDEO_HOSTS):
         return "video"
@@ -395,5 +408,5 @@ def link_kind(url: str) -> str:
 
 
 def default_title(url: str, kind: str) -> str:
-    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    host = (_parts(url).hostname or url).removeprefix("www.")
     return f"{KIND_NAMES[kind]} · {host}"

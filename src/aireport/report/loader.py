@@ -8,6 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from aireport.report.body import Line, parse_body
+from aireport.report.characters import UNUSABLE, describe
 from aireport.errors import ReportError, display_path
 from aireport.report.frontmatter import parse_front_matter
 from aireport.report.lint import apply_rules
@@ -17,6 +18,7 @@ from aireport.report.problems import ERROR, Problem, Problems
 from aireport.report.source import read_report_text, split_front_matter
 
 YEAR = re.compile(r"\d{4}")
+MAX_LINE = 10_000
 
 
 def report_path(issues_dir: Path, year: str) -> Path:
@@ -33,6 +35,7 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
     can be checked.
     """
     text = read_report_text(path)
+    _check_characters(path, text, problems)
     source = split_front_matter(path, text)
     front = parse_front_matter(source, problems)
     lines = [Line(source.body_line + i, t) for i, t in enumerate(source.body.split("\n"))]
@@ -43,6 +46,18 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
         return None, text
     report = Report(path=path, sections=sections, **{f.name: getattr(front, f.name) for f in fields(front)})
     return report, text
+
+
+def _check_characters(path: Path, text: str, problems: Problems) -> None:
+    """Refuse what no edition can carry, and lines too long for Markdown and the linter to read in
+    linear time (no Chinese paragraph comes near the limit)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE:
+            raise ReportError(path, number, f"line of {len(line)} characters; break it into lines of "
+                              f"at most {MAX_LINE} (a line break inside a paragraph changes nothing)")
+        if bad := UNUSABLE.search(line):
+            problems.error(number, f"holds the control character {describe(bad.group())}, which the feeds "
+                           "and the e-mail cannot carry; remove it")
 
 
 def inspect_report(path: Path) -> tuple[Report | None, list[Problem]]:

@@ -53,14 +53,27 @@ def typeset(booklet: Booklet) -> bytes:
     fetcher = RestrictedFetcher(booklet.folders, booklet.memory)
     try:
         with _fewer_garbage_collections():
-            document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher)
             # A content-derived /ID and the report's own dates keep the bytes reproducible.
-            return document.write_pdf(pdf_identifier=True, optimize_images=True, jpeg_quality=85, dpi=300)
+            options = {"pdf_identifier": True, "optimize_images": True, "jpeg_quality": 85, "dpi": 300}
+            document = HTML(string=booklet.html, base_url=booklet.base_url, url_fetcher=fetcher).render(**options)
+            _only_web_links(document)
+            return document.write_pdf(**options)
     except RefusedURL as refused:
         allowed = " and ".join(f"{display_path(folder)}/" for folder in booklet.folders)
         raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
                          f"but may only use files in {allowed}; put the file beside the report "
                          "or remove the reference") from None
+
+
+WEB_LINK = ("http://", "https://", "mailto:")
+
+
+def _only_web_links(document) -> None:
+    """Keep links within the booklet and to the web; drop any other (a relative link made absolute
+    against the templates folder would be a file:// link, which some readers open over SMB)."""
+    for page in document.pages:
+        page.links[:] = [link for link in page.links
+                         if link[0] == "internal" or (link[0] == "external" and link[1].lower().startswith(WEB_LINK))]
 
 
 @contextmanager
