@@ -326,11 +326,13 @@ def _list_end(lines: list[Line], index: int) -> int:
     """A list runs until a blank line followed by unindented, non-list text."""
     index += 1
     while index < len(lines):
-        text = lines[index].text
-        if not text.strip():
-            following = next((ln.text for ln in lines[index:] if ln.text.strip()), None)
+        if not lines[index].text.strip():
+            blank = index
+            while index < len(lines) and not lines[index].text.strip():  # each blank line is looked at once
+                index += 1
+            following = lines[index].text if index < len(lines) else None
             if following is None or (not following.startswith(" ") and not LIST_ITEM.match(following)):
-                return index
+                return blank
         index += 1
     return index
 

@@ -10,8 +10,8 @@ from aireport.report.problems import Problems
 from aireport.report.urls import url_problem
 
 INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
-AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
-URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*)>")  # no '<' inside: each one is read once
+URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://\S+")  # starts where a word does
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*?)(/?)>")
 ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=|\s|$)")
 FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")

@@ -51,10 +51,13 @@ class Renderer:
         return _text(converted, self.problems)
 
     def _convert(self, source: str) -> str:
-        if source.count("[") > MAX_BRACKETS:  # Python-Markdown's link search is quadratic in them
-            self.problems.append(f"{source.count('[')} '[' in one paragraph or item (at most {MAX_BRACKETS}); "
-                                 "split it, or write [ as &#91;")
-            return f"<p>{html.escape(source)}</p>"
+        for char, entity in (("[", "&#91;"), ("<", "&lt;")):
+            # Python-Markdown's link search and the HTML parser it uses read on from each of these:
+            # time grows with their number times the text's length.
+            if source.count(char) > MAX_BRACKETS:
+                self.problems.append(f"{source.count(char)} '{char}' in one paragraph or item (at most "
+                                     f"{MAX_BRACKETS}); split it, or write {char} as {entity}")
+                return f"<p>{html.escape(source)}</p>"
         self._md.reset()
         return self._md.convert(source)
 
