@@ -252,3 +252,107 @@ def pdf_uris(pdf: bytes) -> list[str]:
 
     return sorted(str(annotation.get_object()["/A"]["/URI"]) for page in PdfReader(io.BytesIO(pdf)).pages
                   for annotation in page.get("/Annots") or [] if "/A" in annotation.get_object())
+
+
+# --- aireport serve ---------------------------------------------------------------------------
+
+def test_serve_keeps_serving_whatever_a_rebuild_raises(tmp_path, monkeypatch):
+    from aireport.preview import serve as serving
+    from aireport.preview.serve import Preview, ServeOptions
+    from conftest import make_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    said: list[str] = []
+    preview = Preview(root, str(tmp_path / "preview"), "http://127.0.0.1:8000", ServeOptions(only=("web",)),
+                      said.append)
+    preview.rebuild()
+    page = (tmp_path / "preview" / "2020" / "index.html").read_bytes()
+    for failure in (RecursionError("maximum recursion depth exceeded"), ValueError("Invalid IPv6 URL"),
+                    MemoryError(), UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"),
+                    OSError(28, "No space left on device")):
+        def broken(*args, **kwargs):
+            raise failure
+
+        monkeypatch.setattr(serving, "publish", broken)
+        preview.rebuild()
+        message = said[-1]
+        assert message.startswith(f"Error: unexpected {type(failure).__name__}") and "\n" not in message
+        assert message.endswith("still serving the last good build")
+        assert len(preview.state(None)["errors"]) == 1
+    monkeypatch.undo()
+    monkeypatch.chdir(root)
+    edit_report(root, "date: 2020-12-31", "date: 2020-02-30")  # an ordinary mistake, mid-edit
+    preview.rebuild()
+    assert said[-1].startswith("Error: issues/2020.md:") and "2020-02-30" in said[-1]
+    assert (tmp_path / "preview" / "2020" / "index.html").read_bytes() == page
+
+
+@pytest.fixture
+def preview_server(tmp_path):
+    import threading
+
+    from aireport.preview.http import PreviewServer
+
+    class Builder:
+        version = 1
+
+        def state(self, since):
+            return {"version": 1, "attempt": 1, "errors": [], "since": since}
+
+        def prepare(self, path):
+            return None
+
+    (tmp_path / "2020").mkdir()
+    (tmp_path / "2020" / "index.html").write_text("<body>页</body>", encoding="utf-8")
+    server = PreviewServer(0)
+    server.folder, server.preview = tmp_path, Builder()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def ask(server, path: str, host: str | None = "127.0.0.1:{port}") -> tuple[int, bytes]:
+    import http.client
+
+    port = server.server_address[1]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True)
+    if host is not None:
+        connection.putheader("Host", host.format(port=port))
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+@pytest.mark.parametrize("host, status", [
+    ("127.0.0.1:{port}", 200), ("localhost:{port}", 200), ("LOCALHOST:{port}", 200), ("[::1]:{port}", 200),
+    ("evil.example:{port}", 421), ("127.0.0.1.evil.example:{port}", 421), ("127.0.0.1:1", 421),
+    ("127.0.0.1", 421), ("", 421), (None, 421),
+])
+def test_the_preview_answers_only_to_this_machine_by_name(preview_server, host, status):
+    assert ask(preview_server, "/2020/", host)[0] == status
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 5000, "/2020/" + "%00", "/%00/x", "/" + "a/" * 1000,
+                                  "/" + "%ff" * 100, "/" + "b" * 300 + "/index.html"])
+def test_the_preview_answers_odd_paths_without_an_error(preview_server, path, capsys):
+    status, _ = ask(preview_server, path)
+    assert status in (404, 414)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query", ["since=--5", "since=%C2%B2", "since=%D9%A3", "since=" + "9" * 5000, "since=1&" * 50,
+                                   "since=%ff%fe", "since=-", "a=%zz", ";;;;"])
+def test_the_reload_endpoint_reads_any_query(preview_server, query, capsys):
+    import json
+
+    status, body = ask(preview_server, "/__aireport__/version?" + query)
+    assert status in (200, 404, 414)
+    if status == 200:
+        assert json.loads(body)["since"] is None or isinstance(json.loads(body)["since"], int)
+    assert "Traceback" not in capsys.readouterr().err

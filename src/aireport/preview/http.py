@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import mimetypes
+import re
 import sys
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
 RELOAD_PATH = "/__aireport__/version"
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
+MAX_PATH = 2048  # longer request paths get 414: no file the build writes has a name near it
+SINCE = re.compile(r"-?[0-9]{1,18}")
 
 # Polls with the last build attempt it saw; the server answers when a newer one
 # finishes (or after a while, to keep proxies and sleeping laptops happy).
@@ -110,11 +114,27 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         """Requests are not logged: the console is for builds and their errors."""
 
     def _answer(self, with_body: bool) -> None:
+        if not self._host_allowed():
+            return self._send(421, "text/plain; charset=utf-8", b"misdirected request: this preview answers "
+                              b"only to 127.0.0.1, localhost and [::1]\n", with_body)
+        if len(self.path) > MAX_PATH:
+            return self._send(414, "text/plain; charset=utf-8", b"path too long\n", with_body)
+        try:
+            self._answer_path(urlsplit(self.path), with_body)
+        except (OSError, ValueError):  # a name the file system refuses (NUL, too long): nothing to serve
+            self._send(404, "text/plain; charset=utf-8", b"not found\n", with_body)
+
+    def _host_allowed(self) -> bool:
+        """Only the names of this machine: a page elsewhere whose name resolves to 127.0.0.1
+        (DNS rebinding) would otherwise read the preview."""
+        port = self.server.server_address[1]
+        return self.headers.get("Host", "").lower() in {f"{name}:{port}" for name in LOCAL_NAMES}
+
+    def _answer_path(self, url, with_body: bool) -> None:
         preview = self.server.preview
-        url = urlsplit(self.path)
         if url.path == RELOAD_PATH:
-            since = parse_qs(url.query).get("since", [""])[0]
-            state = preview.state(int(since) if since.lstrip("-").isdigit() else None)
+            since = parse_qs(url.query, max_num_fields=8).get("since", [""])[0]
+            state = preview.state(int(since) if SINCE.fullmatch(since) else None)
             return self._send(200, "application/json", json.dumps(state).encode("utf-8"), with_body)
         path = Path(self.translate_path(url.path))
         if path.is_dir() and not url.path.endswith("/"):

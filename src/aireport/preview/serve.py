@@ -13,6 +13,7 @@ import signal
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 from aireport.build.publish import checked_output_dir, publish
 from aireport.build.cache import BuildCache
 from aireport.config import Config, load_config
-from aireport.errors import AiReportError, display_path
+from aireport.errors import AiReportError, display_path, printable
 from aireport.build.options import EDITIONS, BuildOptions
 from aireport.preview.http import PreviewServer
 from aireport.build.progress import Quiet
@@ -134,10 +135,11 @@ class Preview:
         console = Console(self.echo, self._warned)
         try:
             result = publish(Project(self.config()), options, console)
-        except AiReportError as exc:
+        except Exception as exc:  # noqa: BLE001 -- whatever a half-saved file does to a build, keep serving
             year = options.years[0] if len(options.years) == 1 else None
-            self._complain(exc.format_message(), year)
-            return {year or SETTINGS: exc.format_message()}, False
+            message = exc.format_message() if isinstance(exc, AiReportError) else _unexpected(exc)
+            self._complain(message, year)
+            return {year or SETTINGS: message}, False
         errors = {str(year): message for year, message in sorted(result.failures.items())}
         for year, message in errors.items():
             self._complain(message, year)
@@ -151,6 +153,15 @@ class Preview:
     def _complain(self, message: str, year: str | None) -> None:
         kept = (self.folder / year).is_dir() if year else self.version > 0
         self.echo(f"Error: {message}" + ("; still serving the last good build" if kept else ""))
+
+
+def _unexpected(exc: Exception) -> str:
+    """One line for an error aireport did not foresee: what it is, and where to report it."""
+    where = next((f"{Path(frame.filename).name}:{frame.lineno}" for frame in
+                  reversed(traceback.extract_tb(exc.__traceback__)) if "aireport" in frame.filename), "")
+    detail = " ".join(str(exc).split())[:300]
+    return printable(f"unexpected {type(exc).__name__}{f' at {where}' if where else ''}: {detail} "
+                     "(please report it; `aireport check` may say more)")
 
 
 def serve(root: Path, options: ServeOptions, echo: Callable[[str], None],
