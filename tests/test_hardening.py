@@ -217,10 +217,10 @@ def test_a_link_urlsplit_rejects_is_an_error_not_a_traceback(project, cli):
 
 
 def test_deep_nesting_and_many_brackets_are_capped_with_an_error(tmp_path):
-    nested = "- " + "<b>" * 200 + "点" + "</b>" * 200 + "\n"
+    nested = "- " + "<b>" * 120 + "点" + "</b>" * 120 + "\n"
     quotes = ">" * 200 + " 点\n"
     brackets = "- " + "[" * 5000 + "\n"
-    for body, expected in ((nested, "nested 200 levels deep"), (quotes, "levels deep"),
+    for body, expected in ((nested, "nested 120 levels deep"), (quotes, "levels deep"),
                            (brackets, "5000 '[' in one paragraph or item")):
         errors = bounded(lambda: errors_of(tmp_path, FRONT + body), seconds=3, megabytes=200)
         assert any(line == BODY_LINE and expected in message for line, message in errors), errors
@@ -356,3 +356,153 @@ def test_the_reload_endpoint_reads_any_query(preview_server, query, capsys):
     if status == 200:
         assert json.loads(body)["since"] is None or isinstance(json.loads(body)["since"], int)
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- years, files and folders -----------------------------------------------------------------
+
+@pytest.mark.parametrize("year", ["２０２０", "٢٠٢٠", "0000", "1899", "3000", "2020\n", "²⁰²⁰", "+2020", " 2020"])
+@pytest.mark.parametrize("command", ["new", "check", "publish", "serve"])
+def test_only_four_ascii_digits_from_1900_to_2999_are_a_year(project, cli, command, year):
+    from aireport.report.years import parse_year
+
+    with pytest.raises(ValueError):
+        parse_year(year)
+    result = cli(command, year)
+    assert result.exit_code == 1
+    assert "is not a year; give a four-digit year from 1900 to 2999" in one_line(result)
+    assert sorted(p.name for p in (project / "issues").iterdir()) == ["2020.md"]
+
+
+def test_a_fifo_or_a_folder_in_issues_is_an_error_not_a_hang(project, cli):
+    import os
+
+    os.mkfifo(project / "issues" / "2021.md")
+    (project / "issues" / "2022.md").mkdir()
+    result = bounded(lambda: cli("check"), seconds=20, megabytes=500)
+    assert result.exit_code == 1
+    assert "issues/2021.md:1: error: cannot be read: not a regular file" in result.output
+    assert "issues/2022.md:1: error: is a folder, not a report file" in result.output
+    result = cli("check", "2021")
+    assert result.exit_code == 1 and "not a regular file" in result.output
+
+
+def png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\0" + b"\0" * ((width + 7) // 8)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(row * min(height, 64))) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("cover.svg", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', "is an SVG drawing"),
+    ("cover.png", png_header(50_000, 50_000), "is 50000 x 50000 pixels, more than 40 million"),
+    ("cover.jpg", b"\xff\xd8\xff\xc0\x00\x11\x08\xff\xff\xff\xff\x03" + b"\0" * 32,
+     "is 65535 x 65535 pixels, more than 40 million"),
+    ("cover.png", b"GIF89a" + b"\0" * 20, "is not an image aireport can read"),
+    ("cover.png", png_header(0, 10), "has no pixels"),
+])
+def test_a_cover_that_cannot_be_used_is_an_error_at_its_line(project, cli, name, data, message):
+    (project / "issues" / name).write_bytes(data)
+    edit_report(project, "draft: false", f"cover:\n  image: {name}\n  alt: 封面\ndraft: false")
+    result = bounded(lambda: cli("check", "2020"), seconds=10, megabytes=100)
+    line = next(n for n, text in enumerate((project / REPORT).read_text().split("\n"), 1) if "  image: " + name in text)
+    assert result.exit_code == 1
+    assert f"issues/2020.md:{line}: error: the cover image '{name}' {message}" in result.output
+
+
+def test_a_small_png_cover_is_accepted(project, cli):
+    (project / "issues" / "cover.png").write_bytes(png_header(1200, 800))
+    edit_report(project, "draft: false", "cover:\n  image: cover.png\n  alt: 封面\ndraft: false")
+    assert cli("check", "2020").exit_code == 0
+
+
+@pytest.mark.slow
+def test_a_damaged_font_in_font_dir_is_one_line(project, cli):
+    import subprocess
+
+    found = subprocess.run(["fc-list", ":lang=zh-cn", "file"], capture_output=True, text=True).stdout.split(":")[0]
+    if not found:
+        pytest.skip("no Chinese font installed")
+    fonts = project / "fonts"
+    fonts.mkdir()
+    data = bytearray(Path(found).read_bytes())
+    for offset in range(4096, len(data) - 4096, len(data) // 50):  # damage the outlines, keep the directory
+        data[offset:offset + 2048] = bytes(range(256)) * 8
+    (fonts / ("damaged" + Path(found).suffix)).write_bytes(bytes(data))
+    (fonts / "junk.ttf").write_bytes(b"\0\1\0\0" + bytes(range(200)))
+    (project / "pyproject.toml").write_text((FIXTURE / "pyproject.toml").read_text(encoding="utf-8")
+                                            + 'font_dir = "fonts"\n', encoding="utf-8")
+    result = cli("publish", "2020", "--only", "pdf", "-q")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "damaged" in result.output and all(line.startswith("Error: ") for line in result.output.splitlines())
+
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def outside_tmp():
+    """A folder the unprivileged user can reach (pytest's own are root's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="aireport-nobody-"))
+    yield folder
+    for path in (folder, *folder.rglob("*")):
+        if not path.is_symlink():
+            path.chmod(0o700)
+    shutil.rmtree(folder)
+
+
+def as_nobody(root: Path, *args: str):
+    """`aireport ARGS` in `root` as an unprivileged user: root reads every file whatever its mode."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    home = root.parent / "home"
+    home.mkdir(exist_ok=True)
+    for path in (root.parent, home, *root.rglob("*"), root):
+        os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "SOURCE_DATE_EPOCH": "1609372800"}
+    return subprocess.run([shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                           sys.executable, "-m", "aireport", *args],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() != 0
+                    or not __import__("shutil").which("setpriv"), reason="needs root and setpriv to drop to nobody")
+@pytest.mark.parametrize("target, mode, args, message", [
+    ("issues/2020.md", 0o000, ("check",), "issues/2020.md:1: error: cannot be read: Permission denied"),
+    ("issues/2020.md", 0o000, ("publish", "2020", "--only", "web"), "issues/2020.md:1: cannot be read: Permission denied"),
+    ("issues", 0o000, ("check",), "issues: cannot be read: Permission denied"),
+    ("issues", 0o000, ("check", "2020"), "issues/2020.md: cannot be read: Permission denied"),
+    ("issues", 0o500, ("new", "2021"), "issues: cannot write here: Permission denied"),
+    ("pyproject.toml", 0o000, ("check",), "pyproject.toml: cannot be read: Permission denied"),
+    ("templates", 0o000, ("publish", "2020", "--only", "web,email"), "templates: Permission denied"),
+    ("templates/email/report.html", 0o000, ("publish", "2020", "--only", "email"),
+     "templates/email/report.html: Permission denied"),
+    ("issues/cover.png", 0o000, ("check", "2020"), "the cover image 'cover.png' cannot be read: Permission denied"),
+    ("dist", 0o500, ("publish", "2020", "--only", "web"), "dist: cannot write here: Permission denied"),
+])
+def test_unreadable_files_and_folders_are_one_line(outside_tmp, target, mode, args, message):
+    from conftest import make_project
+
+    root = make_project(outside_tmp / "project")
+    (root / "issues" / "cover.png").write_bytes(png_header(16, 16))
+    edit_report(root, "draft: false", "cover:\n  image: cover.png\n  alt: 封面\ndraft: false")
+    (root / "dist").mkdir()
+    result = as_nobody(root, "--version")
+    assert result.returncode == 0, result.stderr  # the account can run aireport at all
+    (root / target).chmod(mode)
+    result = as_nobody(root, *args)
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 1 and "Traceback" not in output, output
+    assert message in output and all(len(line) < 400 for line in output.splitlines())

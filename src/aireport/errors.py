@@ -18,7 +18,7 @@ class AiReportError(click.ClickException):
     exit_code = 1
 
     def format_message(self) -> str:
-        return "\n".join(printable(line) for line in self.message.split("\n"))
+        return printable(self.message)  # one line, whatever the user's input held
 
 
 class ReportError(AiReportError):
@@ -33,7 +33,10 @@ class ReportError(AiReportError):
 
 
 class ConfigError(AiReportError):
-    """Invalid `[tool.aireport]` settings; all problems are listed at once."""
+    """Invalid `[tool.aireport]` settings; all problems are listed at once, one a line."""
+
+    def format_message(self) -> str:
+        return "\n".join(printable(line) for line in self.message.split("\n"))
 
 
 class BuildError(AiReportError):

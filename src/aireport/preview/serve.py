@@ -27,11 +27,11 @@ from aireport.build.options import EDITIONS, BuildOptions
 from aireport.preview.http import PreviewServer
 from aireport.build.progress import Quiet
 from aireport.project import Project
+from aireport.report.years import is_year
 from aireport.editions.site import Site
 from aireport.preview.watch import snapshot, watch
 
-PDF_PATH = re.compile(r"(\d{4})/aireport-\1\.pdf")
-YEAR = re.compile(r"\d{4}")
+PDF_PATH = re.compile(r"([0-9]{4})/aireport-\1\.pdf")
 LONG_POLL_SECONDS = 20.0
 SETTINGS = "settings"  # the errors key for a problem that stops every year
 
@@ -109,7 +109,8 @@ class Preview:
         if not (match and self.options.pdf_on_request and "pdf" in self.options.only):
             return None
         year = match.group(1)
-        if year not in (self.options.years or [year]) or not (self.root / "issues" / f"{year}.md").is_file():
+        if not is_year(year) or year not in (self.options.years or [year]) \
+                or not (self.root / "issues" / f"{year}.md").is_file():
             return None  # not a served year: a plain 404
         options = BuildOptions(years=(year,), drafts=self.options.drafts, only=("pdf",))
         with self._building:

@@ -13,10 +13,12 @@ import yaml
 
 from aireport.errors import ReportError
 from aireport.report.characters import unusable
+from aireport.report.images import cover_problem
 from aireport.report.model import Cover, Person, Source, SourceImage
 from aireport.report.problems import Problems
 from aireport.report.source import SourceText
 from aireport.report.urls import url_problem
+from aireport.report.years import FIRST_YEAR, LAST_YEAR
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 TOP_KEYS = (
@@ -207,7 +209,7 @@ class _Checker:
         if value is None:
             self.error((), "missing required key 'year'")
             return None
-        if not isinstance(value, int) or isinstance(value, bool) or not 1900 <= value <= 2999:
+        if not isinstance(value, int) or isinstance(value, bool) or not FIRST_YEAR <= value <= LAST_YEAR:
             self.error(("year",), f"'year' must be a four-digit year, not {value!r}")
             return None
         if self.path.stem != str(value):
@@ -372,6 +374,9 @@ class _Checker:
             return None
         if not target.is_file():
             self.error(("cover", "image"), f"the cover image '{image}' does not exist")
+            return None
+        if problem := cover_problem(target):
+            self.error(("cover", "image"), f"the cover image '{image}' {problem}")
             return None
         return target
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -16,16 +15,17 @@ from aireport.report.markup import Renderer
 from aireport.report.model import Report
 from aireport.report.problems import ERROR, Problem, Problems
 from aireport.report.source import read_report_text, split_front_matter
+from aireport.report.years import parse_year
 
-YEAR = re.compile(r"\d{4}")
 MAX_LINE = 10_000
 
 
 def report_path(issues_dir: Path, year: str) -> Path:
     """The report file for YEAR; anything but a four-digit year is refused."""
-    if not YEAR.fullmatch(str(year)):
-        raise ReportError(issues_dir, None, f"'{year}' is not a year; give a four-digit year such as 2020")
-    return issues_dir / f"{year}.md"
+    try:
+        return issues_dir / f"{parse_year(str(year))}.md"
+    except ValueError as exc:
+        raise ReportError(issues_dir, None, str(exc)) from None
 
 
 def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:

@@ -63,6 +63,14 @@ def typeset(booklet: Booklet) -> bytes:
         raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
                          f"but may only use files in {allowed}; put the file beside the report "
                          "or remove the reference") from None
+    except RecursionError:
+        raise BuildError(f"{display_path(booklet.source)}: the PDF booklet nests too deeply for WeasyPrint; "
+                         "run `aireport check` and flatten what it names") from None
+    except Exception as exc:  # noqa: BLE001 -- a damaged font or image fails deep inside WeasyPrint
+        detail = " ".join(str(exc).split())[:200]
+        raise BuildError(f"{display_path(booklet.source)}: WeasyPrint could not lay the booklet out "
+                         f"({type(exc).__name__}: {detail}); check the fonts in font_dir and the cover "
+                         "image") from None
 
 
 WEB_LINK = ("http://", "https://", "mailto:")
