@@ -506,3 +506,30 @@ def test_unreadable_files_and_folders_are_one_line(outside_tmp, target, mode, ar
     output = (result.stdout + result.stderr).strip()
     assert result.returncode == 1 and "Traceback" not in output, output
     assert message in output and all(len(line) < 400 for line in output.splitlines())
+
+
+# --- feeds and the terminal -------------------------------------------------------------------
+
+def test_a_title_with_markup_is_text_in_every_feed_reader(project, cli):
+    import html
+
+    import feedparser
+
+    title = "AI <img src=x onerror=alert(1)> & 年度 <b>回顾</b>"
+    edit_report(project, "title: 2020 AI 年度回顾（样例）", f'title: "{title}"')
+    assert cli("publish", "2020", "--only", "feed", "-q").exit_code == 0
+    for name in ("atom.xml", "rss.xml"):
+        parsed = feedparser.parse((project / "dist" / name).read_bytes())
+        assert not parsed.bozo
+        entry = parsed.entries[0]
+        # A reader that takes the title as HTML shows the characters, not an image or bold text.
+        assert entry.title_detail.type == "text/html" and "<" not in entry.title, (name, entry.title)
+        assert html.unescape(entry.title) == title
+
+
+def test_check_escapes_what_a_report_would_make_a_terminal_do(project, cli):
+    edit_report(project, "## 算法与模型发展", "## 算法与模型发展 {.x\x1b[2J\x1b]0;pwned\x07}")
+    result = cli("check", "2020")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output
