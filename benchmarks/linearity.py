@@ -53,6 +53,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "'[' repeated": lambda k: _topics(10 * k, lambda n: "- " + "[" * 290 + "\n"),
     # Nested inline HTML, as deep as allowed, in ever more items.
     "nested inline HTML": lambda k: _topics(20 * k, lambda n: "- " + "<b>" * 30 + "字" + "</b>" * 30 + "\n"),
+    # Quotes as deep as allowed (Python-Markdown parses a quote again at each level), in more paragraphs.
+    "quotes 30 deep": lambda k: _topics(4 * k, lambda n: "".join("> " * depth + "字\n" for depth in range(30))),
     # Long lines of text, each just under the cap.
     "lines of 9,000 characters": lambda k: _topics(4 * k, lambda n: "- " + "字词 word " * 1_100 + "\n"),
     # One line far past the cap: refused as fast as it is read.

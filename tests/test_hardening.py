@@ -220,7 +220,9 @@ def test_deep_nesting_and_many_brackets_are_capped_with_an_error(tmp_path):
     nested = "- " + "<b>" * 120 + "点" + "</b>" * 120 + "\n"
     quotes = ">" * 200 + " 点\n"
     brackets = "- " + "[" * 5000 + "\n"
+    deepening = "".join("> " * depth + "点\n" for depth in range(300))  # Markdown parses each level again
     for body, expected in ((nested, "nested 120 levels deep"), (quotes, "levels deep"),
+                           (deepening, "quotes ('>') nested 299 levels deep"),
                            (brackets, "5000 '[' in one paragraph or item")):
         errors = bounded(lambda: errors_of(tmp_path, FRONT + body), seconds=3, megabytes=200)
         assert any(line == BODY_LINE and expected in message for line, message in errors), errors

@@ -25,6 +25,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}
 URL_SCHEMES = {"http", "https", "mailto"}
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+_QUOTE_MARKS = re.compile(r"^[ >]*>", re.M)
 _ELEMENT = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
 VOID_TAGS = {"br", "hr", "img", "wbr"}
 MAX_NESTING = 32
@@ -58,6 +59,10 @@ class Renderer:
                 self.problems.append(f"{source.count(char)} '{char}' in one paragraph or item (at most "
                                      f"{MAX_BRACKETS}); split it, or write {char} as {entity}")
                 return f"<p>{html.escape(source)}</p>"
+        quotes = max((line.count(">") for line in _QUOTE_MARKS.findall(source)), default=0)
+        if quotes > MAX_NESTING:  # Python-Markdown parses a quote's text again at each level
+            self.problems.append(f"quotes ('>') nested {quotes} levels deep (at most {MAX_NESTING}); flatten them")
+            return f"<p>{html.escape(source)}</p>"
         self._md.reset()
         return self._md.convert(source)
 
