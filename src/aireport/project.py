@@ -43,7 +43,12 @@ class Project:
 
     def _inside_issues(self, path: Path) -> Path:
         """Refuse a report that is a link to a file elsewhere: editions read only the project."""
-        if not path.resolve().is_relative_to(self.config.issues_dir.resolve()):
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a link to itself, or a chain too long
+            raise AiReportError(f"{display_path(path)}: is a symbolic link that loops; replace it with "
+                                "the report file") from None
+        if not resolved.is_relative_to(self.config.issues_dir.resolve()):
             raise AiReportError(f"{display_path(path)}: links to {path.resolve()}, outside issues/; "
                                 "keep reports as files in issues/")
         return path

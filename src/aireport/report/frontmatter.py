@@ -367,13 +367,18 @@ class _Checker:
             self.error(("cover", "image"), "the cover image must be a file beside the report "
                        "(a path such as images/cover.jpg), not a URL or an absolute path")
             return None
-        target = (folder / image).resolve()
+        try:
+            target = (folder / image).resolve()
+        except (OSError, RuntimeError, ValueError):  # a link that loops, a NUL in the name
+            self.error(("cover", "image"), f"the cover image '{image}' cannot be found (a link that loops?)")
+            return None
         if not target.is_relative_to(folder):
             self.error(("cover", "image"), f"the cover image '{image}' lies outside {folder.name}/; "
                        "keep images beside the report")
             return None
         if not target.is_file():
-            self.error(("cover", "image"), f"the cover image '{image}' does not exist")
+            what = "is not a regular file" if target.exists() else "does not exist"
+            self.error(("cover", "image"), f"the cover image '{image}' {what}")
             return None
         if problem := cover_problem(target):
             self.error(("cover", "image"), f"the cover image '{image}' {problem}")
