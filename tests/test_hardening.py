@@ -531,7 +531,8 @@ def test_a_title_with_markup_is_text_in_every_feed_reader(project, cli):
 
 def test_check_escapes_what_a_report_would_make_a_terminal_do(project, cli):
     edit_report(project, "## 算法与模型发展", "## 算法与模型发展 {.x\x1b[2J\x1b]0;pwned\x07}")
-    result = cli("check", "2020")
-    assert result.exit_code == 1
-    assert "\x1b" not in result.output and "\x07" not in result.output
-    assert "\\x1b[2J" in result.output
+    for command in (("check", "2020"), ("publish", "2020", "--only", "web"), ("publish", "--all", "--only", "web")):
+        result = cli(*command)
+        assert result.exit_code == 1
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "U+001B" in result.output and "Traceback" not in result.output

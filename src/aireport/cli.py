@@ -90,10 +90,10 @@ def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper
         config = project.config.with_overrides(site_url=site_url, output=out, paper=paper)
         progress = choose(config.output_dir, quiet, verbose)
         result = run_publish(Project(config), options, progress, workers)
-    from aireport.errors import BuildError, display_path
+    from aireport.errors import BuildError, display_path, printable
 
     for year, message in sorted(result.failures.items()):
-        click.echo(f"Error: {year}: {message}", err=True)
+        click.echo(printable(f"Error: {year}: {message}"), err=True)
     if not quiet:
         years_written = sorted({o.path[:4] for o in result.written if o.path[:4].isdigit() and o.path[4:5] == "/"})
         click.echo(f"published {', '.join(years_written) or 'nothing new'} into {display_path(config.output_dir)}/: "

@@ -153,7 +153,7 @@ class Preview:
 
     def _complain(self, message: str, year: str | None) -> None:
         kept = (self.folder / year).is_dir() if year else self.version > 0
-        self.echo(f"Error: {message}" + ("; still serving the last good build" if kept else ""))
+        self.echo(printable(f"Error: {message}") + ("; still serving the last good build" if kept else ""))
 
 
 def _unexpected(exc: Exception) -> str:

@@ -11,8 +11,9 @@ from aireport.report.model import Item, Link, Section, Source, Text, Topic
 from aireport.report.problems import Problems
 from aireport.report.urls import url_problem
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-ATTRIBUTES = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
+# The closing '#'s are removed in code: `(.*?)\s*#*\s*$` backtracks in cubic time on a run of spaces.
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+ATTRIBUTES = re.compile(r"(?<!\s)\s*\{:?\s*([^{}]*)\}\s*$")  # starts only where a run of spaces does
 LIST_ITEM = re.compile(r"^( {0,3})([-*+]|\d{1,9}[.)])( +|$)(.*)$")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 LABEL = re.compile(r"^\*\*(?P<a>[^*]+?)\*\*\s*[：:]\s*(?P<rest>.*)$|^\*\*(?P<b>[^*]+?)[：:]\*\*\s*(?P<rest2>.*)$", re.S)
@@ -107,7 +108,9 @@ def _outline(lines: list[Line], problems: Problems) -> list[Block]:
 
 
 def _heading(match: re.Match, number: int, problems: Problems) -> Heading:
-    title = match.group(2)
+    title = match.group(2).rstrip()
+    if title.endswith("#"):  # a closing sequence: '## 标题 ##'
+        title = title.rstrip("#").rstrip()
     classes: list[str] = []
     anchor = None
     options: dict[str, str] = {}

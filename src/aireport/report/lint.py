@@ -12,8 +12,8 @@ from aireport.report.urls import url_problem
 INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
 AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*)>")  # no '<' inside: each one is read once
 URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://\S+")  # starts where a word does
-TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*?)(/?)>")
-ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=|\s|$)")
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*+)([^<>]*?)(/?)>")  # *+: a long name is read once
+ATTRIBUTE = re.compile(r"(?<![-a-zA-Z0-9_:.])([a-zA-Z_:][-a-zA-Z0-9_:.]*+)\s*(?:=|\s|$)")
 FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")
 SHORT_YEAR = re.compile(r"(?<![\d.近数几多过去这前后每第])([0-3]\d)\s*年(?![来代间内前后度])")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
