@@ -291,18 +291,27 @@ REPEATED = st.sampled_from(["[", "]", "(", "<", "<a:", "<b>", "</b>", ">", "> ",
                             "[a](", "](", "![", "|", "---", "***", "1. ", "    ", "\t", "<!--", "-->", "https://a.b/"])
 
 
+REPETITION_PLACES = {"item": "- {}\n", "block": "{}\n", "heading": "### 题{}x\n\n- 点\n", "tag": '- <b {}">\n',
+                     "link": "- [链接](https://example.org/{})\n", "label": "- **{}**：点\n"}
+
+
 @CLASSES
 @given(unit=st.lists(REPEATED, min_size=1, max_size=3).map("".join), times=st.integers(1, 4000),
-       inline=st.booleans())
-@example(unit="[", times=4000, inline=True)
-@example(unit="<a:", times=3300, inline=True)
-@example(unit="> ", times=4000, inline=False)
-@example(unit="<b>", times=290, inline=True)
-@example(unit="\n- a\n", times=4000, inline=False)
-@example(unit="- ", times=4000, inline=False)
-@example(unit="    - a\n", times=2000, inline=False)
-def test_nesting_and_repetition_at_scale(tmp_path, unit, times, inline):
-    body = ("- " + unit * times + "\n") if inline else (unit * times + "\n")
+       place=st.sampled_from(sorted(REPETITION_PLACES)))
+@example(unit="[", times=4000, place="item")
+@example(unit="<a:", times=3300, place="item")
+@example(unit="> ", times=4000, place="block")
+@example(unit="<b>", times=290, place="item")
+@example(unit="\n- a\n", times=4000, place="block")
+@example(unit="- ", times=4000, place="block")
+@example(unit="    - a\n", times=2000, place="block")
+@example(unit=" ", times=4000, place="heading")
+@example(unit="# ", times=4000, place="heading")
+@example(unit="a", times=9000, place="tag")
+@example(unit="(", times=4000, place="link")
+@example(unit="*", times=4000, place="label")
+def test_nesting_and_repetition_at_scale(tmp_path, unit, times, place):
+    body = REPETITION_PLACES[place].replace("{}", unit * times)
     started = time.perf_counter()
     problems = outcome(write(tmp_path, (FRONT + "\n## 章\n\n### 题\n\n" + body).encode("utf-8")))
     assert time.perf_counter() - started < 10, (unit, times)
