@@ -4,8 +4,9 @@
 
 Prints the machine, then one table, every figure measured in this run:
 
-- `aireport publish YEAR` (every edition, a fresh process and output folder)
-  against the do-it-yourself pipeline for the same outputs (support/diy.py:
+- `aireport publish YEAR` (every edition, a fresh process and output folder, in
+  a copy of the project holding that one report, since a publish builds the
+  whole site and the pipeline makes one report) against the do-it-yourself pipeline for the same outputs (support/diy.py:
   pandoc --pdf-engine=weasyprint, Pelican, premailer), and against pandoc's PDF
   alone; then the same publish with aireport's font cache empty, as on a first
   run;
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support import diy
-from support.measure import Failed, Measurement, column_sums, expect_files, interleave, run, timed
+from support.measure import one_report_project, Failed, Measurement, column_sums, expect_files, interleave, run, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -86,6 +87,7 @@ class Bench:
         self.publish_help = _output([str(BIN / "aireport"), "publish", "--help"], self.env)
         self.missing = diy.missing_tools()
         self.pipeline = diy.Pipeline(ROOT / "issues" / f"{year}.md", work / "diy", self.env, ROOT / "templates")
+        self.project = one_report_project(ROOT, work / "project", year)
 
     def rows(self) -> list[Row]:
         return [*self.against_pipeline(), self.booklet(), self.memory(), self.noop(), self.parallel()]
@@ -100,7 +102,7 @@ class Bench:
         out = self.fresh("dist") if cold else out
         force = ["--force"] if cold and "--force" in self.publish_help else []
         command = [str(BIN / "aireport"), "publish", *arguments, *force, "--out", str(out), "-q"]
-        measured = run(command, env or self.env, ROOT)
+        measured = run(command, env or self.env, ROOT if "--all" in arguments else self.project)
         if cold and arguments == (self.year,):
             expect_files(out, [f"{self.year}/index.html", f"{self.year}/aireport-{self.year}.pdf",
                                f"{self.year}/email.eml", "atom.xml", "rss.xml"], "aireport")
@@ -135,7 +137,7 @@ class Bench:
         return rows
 
     def booklet(self) -> Row:
-        """aireport's render_pdf against WeasyPrint on the same HTML, in this process, warm."""
+        """aireport's render_booklet against WeasyPrint on the same HTML, in this process, warm."""
         label = "booklet render vs WeasyPrint, same HTML"
         try:
             ours, theirs = _booklet_renders(self.year)
@@ -197,7 +199,7 @@ def _booklet_renders(year: str) -> tuple[Callable[[], object], Callable[[], obje
     fonts = find_fonts(config.root, config.font_dir)
     html = pdf.booklet_html(report, site, fonts, embed_fonts=False, cache=pdf.cache_root())
     base_url = (config.templates_dir / "pdf").resolve().as_uri() + "/"
-    return lambda: pdf.render_pdf(report, site), lambda: HTML(string=html, base_url=base_url).write_pdf()
+    return lambda: pdf.render_booklet(report, site), lambda: HTML(string=html, base_url=base_url).write_pdf()
 
 
 def ratio_row(label: str, ours: list[float], theirs: list[float], limit: float | None = None) -> Row:

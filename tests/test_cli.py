@@ -27,16 +27,16 @@ def test_every_command_and_option_has_help():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year such as 2020\n"),
+    (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"),
     (["publish", "1999"], "Error: issues/1999.md: no report for 1999; create it with `aireport new 1999`\n"),
-    (["publish"], "Error: give a YEAR to publish (such as `aireport publish 2020`) or --all\n"),
-    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,feed,pdf,email\n"),
+    (["publish", "2020", "--all"], "Error: give YEARs or --all, not both; --all publishes every report\n"),
+    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,email,pdf,archive,feed,jsonfeed\n"),
     (["publish", "2020", "--out", "issues"], "Error: --out issues: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--out", "."], "Error: --out .: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--out", "templates/x"], "Error: --out templates/x: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--site-url", "ftp://x"], "Error: --site-url ftp://x: must be an absolute http(s) URL such as https://example.org\n"),
     (["new", "2020"], "Error: issues/2020.md: already exists; edit it, or remove it to start over\n"),
-    (["new", "20x"], "Error: issues: '20x' is not a year; give a four-digit year such as 2020\n"),
+    (["new", "20x"], "Error: issues: '20x' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"),
 ])
 def test_user_mistakes_give_one_clear_line(project, cli, args, message):
     result = cli(*args)
@@ -72,13 +72,13 @@ def test_new_scaffolds_a_draft_that_checks_clean(project, cli):
 
 
 def test_publish_prints_progress_and_a_summary_unless_quiet(project, cli):
-    result = cli("publish", "2020", "--only", "web")
+    result = cli("publish", "2020", "--only", "web,archive")
     lines = result.stderr.splitlines()
     assert lines[0].split()[:2] == ["web", "dist/2020/index.html"]
     assert lines[-1].startswith("published 2020 into dist/: 3 files written, 0 editions up to date, in ")
-    again = cli("publish", "2020", "--only", "web").stderr
+    again = cli("publish", "2020", "--only", "web,archive").stderr
     assert again.startswith("published nothing new into dist/: 0 files written, 2 editions up to date, in ")
-    assert cli("publish", "2020", "--only", "web", "-q").stderr == ""
+    assert cli("publish", "2020", "--only", "web,archive", "-q").stderr == ""
 
 
 def test_python_dash_m_and_version_work():

@@ -19,9 +19,10 @@ from aireport.report.loader import load_report
 from aireport.editions.email.message import HTML_BUDGET, render_email
 from aireport.editions.email.plaintext import display_width, fill, wrap
 from aireport.editions.site import Site
+from aireport.editions.typography import without_glue
 from aireport.editions.templating import make_environment
 
-from browser import CHROMIUM, scroll_width
+from browser import CHROMIUM, orphans, scroll_width
 from conftest import DATA, FIXTURE, ROOT, make_project, publish_project
 
 FIXTURE_SITE = "https://reports.example.org/ai"  # tests/data/fixture/pyproject.toml
@@ -140,11 +141,11 @@ def test_preheader_is_the_summary_hidden(fixture_dist):
     preheader = re.search(r'<div class="preheader" style="([^"]*)">(.*?)</div>', html)
     assert preheader.group(2) == summary + "\u200c&nbsp;" * 40
     assert "display:none" in preheader.group(1) and "mso-hide:all" in preheader.group(1)
-    assert html.count(summary) == 2  # the preheader, then the summary block readers see
+    assert without_glue(html).count(summary) == 2  # the preheader, then the summary block readers see
 
 
 def test_digest_links_every_topic_to_its_place_on_the_web_page(fixture_dist):
-    html = read(fixture_dist, "email.html")
+    html = without_glue(read(fixture_dist, "email.html"))
     page_url = f"{FIXTURE_SITE}/2020/"
     web_ids = {a["id"] for _, a in Collector(read(fixture_dist, "index.html")).tags if "id" in a}
     anchors = [href[len(page_url) + 1:] for href in re.findall(r'href="([^"]+)"', html)
@@ -160,7 +161,7 @@ def test_digest_links_every_topic_to_its_place_on_the_web_page(fixture_dist):
 
 
 def test_digest_shows_each_item_label_with_its_first_sentence(fixture_dist):
-    html = read(fixture_dist, "email.html")
+    html = without_glue(read(fixture_dist, "email.html"))
     assert ">事件</strong>：2020 年 5 月，OpenAI 发布了拥有 1750亿参数的 GPT-3。</li>" in html
     assert ">意义</strong>：GPT-3 是 NLP 领域的一次重大突破。</li>" in html  # first sub-point
     assert "自监督学习成为主流" not in html  # later sub-points stay on the web page
@@ -184,6 +185,13 @@ def test_buttons_and_footer_use_the_configured_urls(fixture_dist):
 @pytest.mark.parametrize("width", [600, 375])
 def test_email_does_not_overflow_horizontally(real_dist, width):
     assert scroll_width(real_dist / "2020" / "email.html", width) <= width
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs the chromium package")
+@pytest.mark.parametrize("width", [375, 600])
+def test_no_block_ends_on_a_line_of_one_character(real_dist, width):
+    assert orphans(real_dist / "2020" / "email.html", width) == []
 
 
 # --- the plain text -------------------------------------------------------------------------------

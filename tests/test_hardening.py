@@ -173,7 +173,7 @@ def test_impossible_dates_are_errors_at_their_line(tmp_path, cli, key, value):
     assert (line, f"'{key}' must be a date such as 2021-01-08, not '{value}'") in errors_of(tmp_path, text)
 
 
-@pytest.mark.parametrize("field", ['title: "标题\\nBcc: v@evil.example"', "title: |\n  两行\n  标题",
+@pytest.mark.parametrize("field", ['title: "标题\\n\\nBcc: v@evil.example"', "title: |\n  两行\n\n  标题",
                                    'subtitle: "副\\r\\n标题"', 'subtitle: "\\e[2J"', 'title: "标\\u202e题"',
                                    'authors: ["ZOMI\\x07"]', 'authors: [{name: "a\\u0085b"}]',
                                    'title: "\\ud800"', 'keywords: ["a\\x00"]', 'summary: "摘\\x1b要"'])
@@ -184,6 +184,21 @@ def test_control_characters_in_the_front_matter_are_errors_at_their_line(tmp_pat
     line = text.split("\n").index(field.split("\n")[0]) + 1
     errors = errors_of(tmp_path, text + "- 点\n")
     assert [message for number, message in errors if number == line and " holds " in message], errors
+
+
+@pytest.mark.parametrize("field", ['title: "标题\\nBcc: v@evil.example"', "title: |\n  两行\n  标题",
+                                   "subtitle: >\n  副\n  标题"])
+def test_line_breaks_in_one_line_fields_are_joined_before_any_header_sees_them(tmp_path, field):
+    from aireport.report.loader import load_report
+
+    key = field.split(":")[0]
+    old = next((line for line in FRONT.split("\n") if line.startswith(key + ":")), None)
+    text = FRONT.replace(old, field) if old else FRONT.replace("title: 标题\n", f"title: 标题\n{field}\n")
+    path = tmp_path / "2020.md"
+    path.write_text(text + "- 点\n", encoding="utf-8")
+    report = load_report(path)
+    for value in (report.title, report.subtitle or "", *(person.name for person in report.authors)):
+        assert "\n" not in value and "\r" not in value, value
 
 
 @pytest.mark.parametrize("char", ["\x01", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9b", "\ufffe", "\U0001ffff",
@@ -242,7 +257,7 @@ def test_the_booklet_never_links_to_anything_but_the_web_or_itself(tmp_path):
             '<a href="file:///etc/passwd">文件</a> <a href="https://example.org/ok">网</a> '
             '<a href="#top">内</a> <a href="mailto:a@example.org">信</a></p>')
     pdf = typeset(Booklet(html=html, base_url=tmp_path.as_uri() + "/", folders=(tmp_path,), memory={},
-                          source=tmp_path / "2020.md"))
+                          source=tmp_path / "2020.md", output="2020/aireport-2020.pdf"))
     assert pdf_uris(pdf) == ["https://example.org/ok", "mailto:a@example.org"]
 
 
@@ -276,7 +291,7 @@ def test_serve_keeps_serving_whatever_a_rebuild_raises(tmp_path, monkeypatch):
         def broken(*args, **kwargs):
             raise failure
 
-        monkeypatch.setattr(serving, "publish", broken)
+        monkeypatch.setattr(serving, "build", broken)
         preview.rebuild()
         message = said[-1]
         assert message.startswith(f"Error: unexpected {type(failure).__name__}") and "\n" not in message
@@ -492,7 +507,7 @@ def as_nobody(root: Path, *args: str):
     ("templates/email/report.html", 0o000, ("publish", "2020", "--only", "email"),
      "templates/email/report.html: Permission denied"),
     ("issues/cover.png", 0o000, ("check", "2020"), "the cover image 'cover.png' cannot be read: Permission denied"),
-    ("dist", 0o500, ("publish", "2020", "--only", "web"), "dist: cannot write here: Permission denied"),
+    ("dist", 0o500, ("publish", "2020", "--only", "web"), "Permission denied"),
 ])
 def test_unreadable_files_and_folders_are_one_line(outside_tmp, target, mode, args, message):
     from conftest import make_project

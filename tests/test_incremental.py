@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from aireport.build.publish import publish
+from aireport.build.run import build
 from aireport.build.cache import CACHE_FOLDER
 from aireport.config import load_config
 from aireport.build.options import BuildOptions
 from aireport.project import Project
-from aireport.build.workers import booklet_worker_count
+from aireport.build.workers import worker_count
 
-FAST = ("web", "email", "feed")
+FAST = ("web", "email", "archive", "feed", "jsonfeed")
 
 
 def run(root: Path, **options) -> object:
     options.setdefault("years", ("2020",))
     options.setdefault("only", FAST)
-    return publish(Project(load_config(root)), BuildOptions(**options))
+    return build(Project(load_config(root)), BuildOptions(**options))
 
 
 def written(result) -> list[str]:
@@ -39,7 +40,8 @@ def test_nothing_changed_renders_nothing(project):
     assert "2020/index.html" in written(first)
     again = run(project)
     assert written(again) == []
-    assert sorted(again.unchanged) == ["email 2020", "feed (all years)", "web (all years)", "web 2020"]
+    assert sorted(again.unchanged) == ["archive (all years)", "email 2020", "feed (all years)",
+                                       "jsonfeed (all years)", "web 2020"]
 
 
 def test_an_email_template_change_rebuilds_only_the_email(project):
@@ -48,7 +50,7 @@ def test_an_email_template_change_rebuilds_only_the_email(project):
     style.write_text(style.read_text(encoding="utf-8") + "\n.preheader { color: #fefefe; }\n", encoding="utf-8")
     again = run(project)
     assert {o.edition for o in again.written} == {"email"}
-    assert sorted(again.unchanged) == ["feed (all years)", "web (all years)", "web 2020"]
+    assert sorted(again.unchanged) == ["archive (all years)", "feed (all years)", "jsonfeed (all years)", "web 2020"]
 
 
 def test_a_report_change_rebuilds_its_editions_and_the_lists(project):
@@ -71,7 +73,7 @@ def test_a_deleted_or_altered_output_is_written_again(project):
 
 def test_a_corrupted_cache_means_a_full_build(project):
     run(project)
-    for state in (project / CACHE_FOLDER).iterdir():
+    for state in (project / CACHE_FOLDER).glob("*.json"):
         state.write_text("{not json", encoding="utf-8")
     assert "2020/email.eml" in written(run(project))
     assert written(run(project)) == []
@@ -86,32 +88,31 @@ def test_parallel_years_give_the_same_bytes_as_one_at_a_time(project, tmp_path):
     add_year(project, 2021)
     other = tmp_path / "copy"
     shutil.copytree(project, other)
-    run(project, years=(), all_years=True, jobs=1, only=("web", "email", "feed", "pdf"))
-    run(other, years=(), all_years=True, jobs=2, only=("web", "email", "feed", "pdf"))
+    run(project, years=(), jobs=1, only=FAST + ("pdf",))
+    run(other, years=(), jobs=2, only=FAST + ("pdf",))
     one, two = project / "dist", other / "dist"
-    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file() and p.name != ".aireport.lock")
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert len(files) > 10
     assert [f for f in files if (one / f).read_bytes() != (two / f).read_bytes()] == []
 
 
-@pytest.mark.parametrize(("options", "count"), [
-    (BuildOptions(years=("2020",), jobs=2), 1),
-    (BuildOptions(years=("2020", "2021", "2020"), jobs=4), 2),
-    (BuildOptions(all_years=True, jobs=3), 3),
-    (BuildOptions(years=("2020", "2021"), jobs=1), 0),
-    (BuildOptions(years=("2020",), only=("web", "feed"), jobs=2), 0),
+@pytest.mark.parametrize(("jobs", "reports", "wanted", "count"), [
+    (2, 1, True, 1),  # one per report
+    (4, 2, True, 2),
+    (1, 4, True, 0),  # -j1: everything in the one process
+    (2, 4, False, 0),  # no booklet asked for
+    (64, 4, True, min(4, os.cpu_count() or 1)),  # never more than reports or cores
 ])
-def test_one_booklet_worker_per_year_up_to_jobs_and_none_with_j1(options, count):
-    assert booklet_worker_count(options) == count
+def test_workers_one_per_report_up_to_jobs_and_cores(jobs, reports, wanted, count):
+    assert worker_count(jobs, reports, wanted) == count
 
 
 def test_a_failing_year_is_reported_and_the_others_finish(project, cli):
     add_year(project, 2021)
     add_year(project, 2022, broken=True)
-    result = cli("publish", "--all", "--only", "web", "-j", "2")
+    result = cli("publish", "--all", "--only", "web,archive", "-j", "2")
     assert result.exit_code == 1
-    assert "Error: 2022: issues/2022.md:" in result.stderr
-    assert result.stderr.endswith("Error: 1 year(s) failed: 2022\n")
+    assert result.stderr.splitlines()[-1].startswith("Error: issues/2022.md:")
     assert (project / "dist" / "2021" / "index.html").is_file() and (project / "dist" / "2020" / "index.html").is_file()
     assert not (project / "dist" / "2022").exists()
 
@@ -147,9 +148,9 @@ def test_a_terminal_gets_a_bar_and_a_pipe_gets_lines(project):
     terminal = Terminal()
     bar = choose(project / "dist", quiet=False, verbose=False, stream=terminal)
     assert isinstance(bar, Bar)
-    publish(Project(load_config(project)), BuildOptions(years=("2020",), only=FAST), bar)
+    build(Project(load_config(project)), BuildOptions(years=("2020",), only=FAST), bar)
     frames = [frame for frame in terminal.text.split("\r\x1b[2K") if frame]
-    assert frames[-1].startswith("█" * Bar.WIDTH + " 4/4 ")
+    assert frames[-1].startswith("█" * Bar.WIDTH + " 5/5 ")
     assert terminal.text.endswith("\r\x1b[2K")  # the bar is cleared before the summary
     assert isinstance(choose(project / "dist", quiet=False, verbose=True, stream=terminal), Lines)
 
@@ -159,11 +160,12 @@ def test_the_bar_moves_as_editions_render_before_anything_is_written(project):
 
     terminal = Terminal(watched=project / "dist" / "2020" / "index.html")
     bar = choose(project / "dist", quiet=False, verbose=False, stream=terminal)
-    publish(Project(load_config(project)), BuildOptions(years=("2020",), only=("web", "email", "pdf"), jobs=2), bar)
+    build(Project(load_config(project)), BuildOptions(years=("2020",), only=("web", "email", "pdf", "archive"), jobs=2),
+          bar)
     drawn_before_writing = [text.split(" ", 1)[1] for text, written in terminal.frames
                             if not written and text.strip("\r\x1b[2K")]
     assert drawn_before_writing == ["0/4 ", "1/4 web 2020", "2/4 email 2020", "3/4 pdf 2020",
-                                    "4/4 web (all years)"]
+                                    "4/4 archive (all years)"]
 
 
 def test_a_killed_save_of_the_cache_leaves_nothing_behind(project):
@@ -172,7 +174,7 @@ def test_a_killed_save_of_the_cache_leaves_nothing_behind(project):
     abandoned = record.parent / f".aireport-tmp-{record.stem}-x1"
     abandoned.write_text("{half", encoding="utf-8")
     run(project)
-    assert sorted(p.name for p in record.parent.iterdir()) == [record.name]
+    assert sorted(p.name for p in record.parent.iterdir()) == [record.name, f"{record.stem}.lock"]
 
 
 @pytest.mark.parametrize("template, rebuilt", [("web/archive.html", "index.html"), ("feed/entry.html", "atom.xml")])
@@ -193,10 +195,10 @@ def break_report(root: Path, year: int) -> None:
 @pytest.mark.parametrize("args", [("--all",), ("2020",)])
 def test_a_published_year_whose_report_breaks_stays_listed(project, cli, args):
     add_year(project, 2021)
-    assert cli("publish", "--all", "--only", "web,feed", "-q").exit_code == 0
+    assert cli("publish", "--all", "--only", "web,archive,feed", "-q").exit_code == 0
     archive = (project / "dist" / "index.html").read_bytes()
     break_report(project, 2021)
-    result = cli("publish", *args, "--only", "web,feed")
+    result = cli("publish", *args, "--only", "web,archive,feed")
     assert ("the archive and feeds keep their last version until the report of 2021 loads again"
             in result.stderr.splitlines())
     assert (project / "dist" / "index.html").read_bytes() == archive

@@ -111,11 +111,11 @@ def link_targets(pdf: PdfReader) -> tuple[set[str], set[str]]:
 
 
 def render_in(root: Path, year: str = "2020", **overrides) -> bytes:
-    """render_pdf on a project folder, as `aireport publish` calls it."""
+    """render_booklet on a project folder, as `aireport publish` calls it."""
     config = load_config(root).with_overrides(**overrides)
     report = load_report(config.issues_dir / f"{year}.md")
     site = Site(config, make_environment(config.templates_dir), (report,))
-    return pdf_edition.render_pdf(report, site)[site.pdf_path(report.year)]
+    return pdf_edition.render_booklet(report, site)[site.pdf_path(report.year)]
 
 
 @pytest.fixture(scope="module")
@@ -295,7 +295,7 @@ def test_a_file_outside_the_project_never_reaches_the_pdf(tmp_path, monkeypatch)
     site = Site(config, make_environment(config.templates_dir), (report,))
     with pytest.raises(BuildError, match=r"^issues/2020\.md: the PDF booklet refers to file:///etc/passwd, "
                                          r"but may only use files in templates/ and issues/"):
-        pdf_edition.render_pdf(report, site)
+        pdf_edition.render_booklet(report, site)
 
 
 def test_a_template_cannot_fetch_from_the_network(project, cli):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from aireport.editions.typography import without_glue
 from aireport.preview.http import RELOAD_PATH, content_type, inject_reload
 from aireport.preview.serve import Preview, ServeOptions
 from aireport.preview.watch import changed_paths, snapshot, watch
@@ -143,7 +144,7 @@ def test_serve_follows_edits_keeps_the_last_good_build_and_stops_on_ctrl_c(tmp_p
     after = server.state(since=before["attempt"])  # answers once the rebuild is done
     assert after["version"] == before["version"] + 1 and after["errors"] == []
     assert "<title>2020 AI 年度回顾（修订）" in server.text("/2020/")
-    assert "2020 AI 年度回顾（修订）" in server.text("/")
+    assert "2020 AI 年度回顾（修订）" in without_glue(server.text("/"))
     assert server.wait_for(r"^changed: (issues/2020\.md)$")
     assert "web 2020" in server.wait_for(r"^built .* in \d+\.\d\d s$")
 
@@ -169,7 +170,7 @@ def test_serve_follows_edits_keeps_the_last_good_build_and_stops_on_ctrl_c(tmp_p
 
 def test_serve_answers_like_a_static_site_and_tidies_up(tmp_path, served):
     root = make_project(tmp_path / "project")
-    server = served(root, "--only", "web")
+    server = served(root, "--only", "web,archive")
     moved = server.get("/2020")
     assert (moved.status, moved.getheader("Location")) == (301, "/2020/")
     head = server.get("/2020/", method="HEAD")
@@ -195,7 +196,7 @@ def test_serve_answers_like_a_static_site_and_tidies_up(tmp_path, served):
 
     code, stdout, stderr = server.interrupt(signal.SIGTERM)  # `kill` stops as cleanly as Ctrl-C
     assert (code, stdout) == (0, "")
-    assert stderr[0].startswith("built web 2020, web (all years) in ")
+    assert stderr[0].startswith("built web 2020, archive (all years) in ")
     assert stderr[1:4] == [f"serving {server.folder}/ at {server.url}/ (Ctrl-C to stop)", f"  2020: {server.url}/2020/",
                            "watching issues/, templates/ and pyproject.toml for changes"]
     assert stderr[-3] == "changed: pyproject.toml" and stderr[-1] == "stopped"
@@ -209,10 +210,10 @@ def test_drafts_are_previewed_unless_no_drafts(tmp_path, monkeypatch):
     edit(root / "issues" / "2020.md", "draft: false", "draft: true")
     said: list[str] = []
     for drafts, folder in ((True, "with"), (False, "without")):
-        options = ServeOptions(drafts=drafts, only=("web",))
+        options = ServeOptions(drafts=drafts, only=("web", "archive"))
         Preview(root, str(tmp_path / folder), "http://127.0.0.1:8000", options, said.append).rebuild()
-    assert len(said) == 2 and said[0].startswith("built web 2020, web (all years) in ")
-    assert said[1].startswith("built web (all years) in ")  # the archive, without the draft
+    assert len(said) == 2 and said[0].startswith("built web 2020, archive (all years) in ")
+    assert said[1].startswith("built archive (all years) in ")  # the archive, without the draft
     assert (tmp_path / "with" / "2020" / "index.html").is_file()
     assert not (tmp_path / "without" / "2020").exists()
     assert "2020 AI 年度回顾（样例）" not in (tmp_path / "without" / "index.html").read_text(encoding="utf-8")
@@ -222,7 +223,7 @@ def test_a_template_mistake_keeps_the_page_and_names_the_line(tmp_path, monkeypa
     root = make_project(tmp_path / "project")
     monkeypatch.chdir(root)
     said: list[str] = []
-    preview = Preview(root, str(tmp_path / "preview"), "http://127.0.0.1:8000", ServeOptions(only=("web",)), said.append)
+    preview = Preview(root, str(tmp_path / "preview"), "http://127.0.0.1:8000", ServeOptions(only=("web", "archive")), said.append)
     preview.rebuild()
     page = (tmp_path / "preview" / "2020" / "index.html").read_bytes()
     edit(root / "templates" / "web" / "report.html", "{% block main %}\n", "{% block main %}\n{{ nope }}\n")
@@ -246,7 +247,7 @@ def test_a_port_in_use_is_one_clear_line(project, cli):
 
 
 def test_serve_refuses_a_bad_year_and_a_project_folder_before_serving(project, cli):
-    assert cli("serve", "20x").stderr == "Error: issues: '20x' is not a year; give a four-digit year such as 2020\n"
+    assert cli("serve", "20x").stderr == "Error: issues: '20x' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"
     assert cli("serve", "--port", "0", "--out", "templates").stderr == (
         "Error: --out templates: would overwrite the project's own files; choose a separate folder such as dist/\n")
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, scroll_width
+from aireport.editions.typography import without_glue
+
+from browser import CHROMIUM, evaluate, orphans, scroll_width
 from conftest import ROOT, publish_project
 
 VNU = ROOT / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -19,8 +21,7 @@ VNU = ROOT / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar
 @pytest.fixture(scope="module")
 def web(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("web") / "dist"
-    publish_project(ROOT, out, "2019", only=("web",))
-    return publish_project(ROOT, out, "2020", only=("web",))
+    return publish_project(ROOT, out, "2020", only=("web", "archive"))
 
 
 class Collector(HTMLParser):
@@ -71,7 +72,8 @@ def test_year_page_has_summary_toc_ranked_list_and_credits(web):
     assert ranks == list(range(10, 0, -1))
     assert "reversed" in html.find("ol", **{"class": "ranked-list"})[0]
     assert text.index('class="summary"') < text.index('id="chapter-1"') < text.index('id="sources"')
-    assert "制版编辑 | 卢卡斯" in text and "pixabay.com" in text and "https://github.com/chenzomi12/AIFoundation" in text
+    visible = re.sub(r"<[^>]+>", "", text)
+    assert "制版编辑 | 卢卡斯" in visible and "pixabay.com" in visible and "https://github.com/chenzomi12/AIFoundation" in text
     assert [a["href"] for a in html.find("a") if "download" in a] == ["aireport-2020.pdf"]
 
 
@@ -85,13 +87,50 @@ def test_relative_links_resolve_to_published_files(web, path):
         assert (target / "index.html" if href.endswith("/") else target).is_file(), href
 
 
-def test_archive_lists_every_published_year_newest_first(web):
+def test_archive_lists_every_report_newest_first(web):
     html = Collector(page(web, "index.html"))
     years = [a["href"] for a in html.find("a") if re.fullmatch(r"\d{4}/", a.get("href", ""))]
-    assert list(dict.fromkeys(years)) == ["2020/", "2019/"]
+    reports = sorted((p.stem for p in (ROOT / "issues").glob("*.md")), reverse=True)
+    assert list(dict.fromkeys(years)) == [f"{year}/" for year in reports]
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs the chromium package")
 @pytest.mark.parametrize("width", [375, 1280])
 def test_page_does_not_overflow_horizontally(web, width):
     assert scroll_width(web / "2020" / "index.html", width) <= width
+
+
+# --- Chinese typesetting: measured in the browser -------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs the chromium package")
+@pytest.mark.parametrize("width", [375, 600])
+def test_no_block_ends_on_a_line_of_one_character(web, width):
+    assert orphans(web / "2020" / "index.html", width) == []
+
+
+PILL_HEIGHTS = "Array.from(doc.querySelectorAll('.links a')).map(function (a) { return a.getClientRects().length === 1 ? a.getBoundingClientRect().height : -1; })"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs the chromium package")
+def test_link_pills_stay_one_line_high_on_a_phone(web):
+    heights = evaluate(web / "2020" / "index.html", 375, PILL_HEIGHTS)
+    assert len(heights) > 10 and min(heights) > 0
+    assert max(heights) - min(heights) < 1  # a pill folded onto two lines would be twice as high
+
+
+def test_toc_entries_carry_one_number(web):
+    toc = page(web, "2020/index.html").split('<nav class="toc"', 1)[1].split("</nav>", 1)[0]
+    entries = [re.sub(r"<[^>]+>", "", entry).strip() for entry in re.findall(r"<li>(.*?)</li>", without_glue(toc), re.S)]
+    assert entries[:3] == ["编者按", "01 算法与模型发展", "02 芯片与产业发展"]
+    assert "list-style: none" in re.search(r"\.toc ol \{[^}]*\}", (ROOT / "templates/web/style.css").read_text()).group(0)
+
+
+def test_hyphenated_names_never_break(web):
+    body = page(web, "2020/index.html").split("<body>", 1)[1]
+    text = re.sub(r"<[^>]+>", lambda tag: tag.group(0) if "nowrap" in tag.group(0) or tag.group(0) == "</span>" else "", body)
+    unbreakable = re.findall(r'<span style="white-space:nowrap">[^<]*GPT-3[^<]*</span>', text)
+    assert text.count("GPT-3") > 10
+    assert len(unbreakable) == text.count("GPT-3")

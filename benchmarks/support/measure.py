@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,3 +91,13 @@ def expect_files(folder: Path, names: Iterable[str], who: str) -> None:
 def column_sums(columns: Iterable[list[float]]) -> list[float]:
     """Run by run, the sum of several steps' times."""
     return [sum(values) for values in zip(*columns, strict=True)]
+
+
+def one_report_project(root: Path, folder: Path, year: str) -> Path:
+    """A copy of the project at `root` with only YEAR's report: a publish builds the whole site,
+    and the tools aireport is measured against make one report."""
+    (folder / "issues").mkdir(parents=True)
+    shutil.copyfile(root / "issues" / f"{year}.md", folder / "issues" / f"{year}.md")
+    shutil.copyfile(root / "pyproject.toml", folder / "pyproject.toml")
+    shutil.copytree(root / "templates", folder / "templates")
+    return folder

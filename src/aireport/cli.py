@@ -13,6 +13,9 @@ from pathlib import Path
 import click
 
 from aireport import __version__
+from aireport.editions import only_help
+
+ONLY_HELP = only_help()
 
 
 class _Commands(click.Group):
@@ -60,47 +63,51 @@ def check(years: tuple[str, ...], strict: bool) -> None:
 @click.option("--site-url", metavar="URL", help="Public URL of the site, used for absolute links.")
 @click.option("--paper", type=click.Choice(["A5", "A4"]),
               help="Page size of the PDF booklet (default: `paper` in [tool.aireport], A5).")
-@click.option("--only", metavar="EDITIONS", help="Build only these editions, comma-separated: web,feed,pdf,email.")
-@click.option("--all", "all_years", is_flag=True, help="Publish every report in issues/.")
+@click.option("--only", metavar="EDITIONS", help=ONLY_HELP)
+@click.option("--all", "all_years", is_flag=True, help="Publish the whole site (the same as giving no YEAR).")
 @click.option("--drafts", is_flag=True, help="Include reports marked draft: true.")
-@click.option("--force", is_flag=True, help="Rebuild every edition, even those that are up to date.")
+@click.option("--force", is_flag=True, help="Render the years asked for (all without YEAR) even when up to date.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
-              help="How many years to render at once, in separate processes.")
+              help="How many booklets to typeset at once, in separate processes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per file written, even on a terminal.")
 def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper: str | None, only: str | None,
             all_years: bool, drafts: bool, force: bool, jobs: int, quiet: bool, verbose: bool) -> None:
-    """Build every edition of YEAR into the output folder and refresh the archive and feeds.
+    """Build the site from issues/ into the output folder: every edition of every report that is
+    not a draft, the archive and the feeds.
 
-    Editions whose inputs have not changed since the last publish are left as they are."""
+    With YEAR, those years are built, and whatever another listed year is missing or stale in the
+    output folder is built too, so the folder is always a complete site. Editions whose inputs have
+    not changed are left as they are; folders of years that are now drafts or gone are removed."""
     import time
 
-    from aireport.build.options import BuildOptions, parse_only
-    from aireport.build.workers import booklet_workers
+    from aireport.build.options import BuildOptions
+    from aireport.build.publish import publish as run_publish
+    from aireport.editions import parse_only
 
     started = time.perf_counter()
-    options = BuildOptions(years=years, all_years=all_years, drafts=drafts, only=parse_only(only),
-                           force=force, jobs=jobs)
-    with booklet_workers(options) as workers:  # before the imports below, which they need not wait for
-        from aireport.build.publish import publish as run_publish
-        from aireport.build.progress import choose
-        from aireport.project import Project, open_project
+    if years and all_years:
+        from aireport.errors import AiReportError
 
-        project = open_project(Path.cwd())
-        config = project.config.with_overrides(site_url=site_url, output=out, paper=paper)
-        progress = choose(config.output_dir, quiet, verbose)
-        result = run_publish(Project(config), options, progress, workers)
-    from aireport.errors import BuildError, display_path, printable
+        raise AiReportError("give YEARs or --all, not both; --all publishes every report")
+    options = BuildOptions(years=tuple(dict.fromkeys(years)), drafts=drafts, only=parse_only(only), force=force, jobs=jobs)
+
+    def progress_for(output: Path):
+        from aireport.build.progress import choose
+
+        return choose(output, quiet, verbose)
+
+    result = run_publish(Path.cwd(), options, dict(site_url=site_url, output=out, paper=paper), progress_for)
+    from aireport.build.summary import summary
+
+    if not quiet:
+        click.echo(summary(result, time.perf_counter() - started), err=True)
+    from aireport.errors import printable
 
     for year, message in sorted(result.failures.items()):
-        click.echo(printable(f"Error: {year}: {message}"), err=True)
-    if not quiet:
-        years_written = sorted({o.path[:4] for o in result.written if o.path[:4].isdigit() and o.path[4:5] == "/"})
-        click.echo(f"published {', '.join(years_written) or 'nothing new'} into {display_path(config.output_dir)}/: "
-                   f"{len(result.written)} files written, {len(result.unchanged)} editions up to date, "
-                   f"in {time.perf_counter() - started:.2f} s", err=True)
+        click.echo(printable(f"Error: {message}"), err=True)
     if result.failures:
-        raise BuildError(f"{len(result.failures)} year(s) failed: {', '.join(map(str, sorted(result.failures)))}")
+        sys.exit(1)
 
 
 @main.command()
@@ -123,7 +130,7 @@ def new(year: str) -> None:
                                            "to the preview server, so use `aireport publish` for the real site.")
 @click.option("--paper", type=click.Choice(["A5", "A4"]),
               help="Page size of the PDF booklet (default: `paper` in [tool.aireport], A5).")
-@click.option("--only", metavar="EDITIONS", help="Build only these editions, comma-separated: web,feed,pdf,email.")
+@click.option("--only", metavar="EDITIONS", help=ONLY_HELP)
 @click.option("--drafts/--no-drafts", default=True, show_default=True,
               help="Include reports marked draft: true; on by default, since a preview is for unfinished work.")
 @click.option("--pdf-on-request", is_flag=True,
@@ -138,7 +145,7 @@ def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None,
     last good build stays up. The PDF is rebuilt on every change too, or only
     when it is opened with --pdf-on-request. Stop with Ctrl-C.
     """
-    from aireport.build.options import parse_only
+    from aireport.editions import parse_only
     from aireport.report.loader import report_path
     from aireport.project import open_project
     from aireport.preview.serve import ServeOptions, serve as run_serve

@@ -20,6 +20,10 @@ class Project:
     def root(self) -> Path:
         return self.config.root
 
+    def with_overrides(self, **overrides) -> Project:
+        """The project with command-line settings, validated like the file's."""
+        return Project(self.config.with_overrides(**overrides))
+
     def report_file(self, year: str) -> Path:
         path = report_path(self.config.issues_dir, year)
         if not _exists(path):  # anything but a missing file is for the loader to name (a folder, a FIFO)

@@ -1,10 +1,14 @@
 """Incremental builds: what each edition was made from, so an unchanged one is not made again.
 
-An edition's key is a hash of everything it reads: the report (and its cover
-image), the templates of its own folder and the shared top-level ones, the
-settings, and aireport's own code. It is reused only when the key matches and
-every file it wrote is still in the output folder with the same content; a
+An edition's key is a hash of everything it reads: the text of the report as
+it was loaded (and its cover image), the templates of its own folder and the
+shared top-level ones, the settings, aireport's own code and the versions of
+the libraries that shape its output. It is reused only when the key matches
+and every file it wrote is still in the output folder with the same content; a
 missing or unreadable cache simply means a full build.
+
+The record lives in the project's .aireport-cache/, beside the output folder's
+lock, so the output folder holds nothing but the site.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
-from aireport.config import Config
-from aireport.report.model import Report
 from aireport.atomic import TEMP_PREFIX, write_atomic
+from aireport.config import Config
+from aireport.editions import Edition
+from aireport.report.model import Report
 
 CACHE_FOLDER = ".aireport-cache"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 PACKAGE = Path(__file__).resolve().parents[1]  # all of aireport, not only build/
+# Libraries whose upgrade changes what aireport writes: a sanitiser's security fix must rebuild the pages.
+LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "feedgen", "lxml", "css-inline", "pyyaml", "segno")
 
 
 def sha256(data: bytes) -> str:
@@ -37,7 +44,7 @@ class BuildCache:
 
     @classmethod
     def open(cls, config: Config, out: Path, trust: bool = True) -> BuildCache:
-        path = config.root / CACHE_FOLDER / f"{sha256(str(out).encode())[:16]}.json"
+        path = state_path(config, out, ".json")
         # Called under the output folder's lock: a temporary of this record is a killed build's.
         for abandoned in path.parent.glob(f"{_temp_prefix(path)}*"):
             abandoned.unlink(missing_ok=True)
@@ -67,8 +74,9 @@ class BuildCache:
     def record(self, job: str, key: str, files: dict[str, bytes]) -> None:
         self.entries[job] = {"key": key, "files": {name: sha256(data) for name, data in sorted(files.items())}}
 
-    def forget(self, job: str) -> None:
-        self.entries.pop(job, None)
+    def forget_year(self, year: int) -> None:
+        for job in [job for job in self.entries if job.endswith(f" {year}")]:
+            del self.entries[job]
 
     def save(self) -> None:
         data = {"version": CACHE_VERSION, "entries": dict(sorted(self.entries.items()))}
@@ -76,35 +84,49 @@ class BuildCache:
                      prefix=_temp_prefix(self.path))
 
 
+def state_path(config: Config, out: Path, suffix: str) -> Path:
+    """A file of aireport's own about one output folder (its cache record, its lock), kept out of it."""
+    return config.root / CACHE_FOLDER / f"{sha256(str(out).encode())[:16]}{suffix}"
+
+
 def _temp_prefix(path: Path) -> str:
     """Each output folder's record has its own temporaries, so one publish never removes another's."""
     return f"{TEMP_PREFIX}{path.stem}-"
 
 
-def edition_key(edition: str, config: Config, reports: tuple[Report, ...], extra: str = "") -> str:
-    """Everything `edition` reads for these reports, hashed."""
+def edition_key(edition: Edition, config: Config, reports: tuple[Report, ...], extra: str = "") -> str:
+    """Everything `edition` reads for these reports, hashed: the reports as they were loaded, so
+    what is recorded is exactly what was rendered, even when a file changes meanwhile."""
     digest = hashlib.sha256()
-    digest.update(f"{edition}\0{_code_fingerprint()}\0{extra}\0".encode())
+    digest.update(f"{edition.name}\0{_code_fingerprint()}\0{extra}\0".encode())
     digest.update(json.dumps(asdict(config), default=str, sort_keys=True).encode())
-    for path in _template_files(config.templates_dir, edition):
+    for path in _template_files(config.templates_dir, edition.templates):
         digest.update(f"{path.relative_to(config.templates_dir)}\0".encode() + path.read_bytes())
     for report in reports:
-        digest.update(report.path.read_bytes())
+        digest.update(f"{report.path.name}\0{report.digest}\0".encode())
         if report.cover is not None:
             digest.update(report.cover.path.read_bytes())
     return digest.hexdigest()
 
 
-def _template_files(templates: Path, edition: str) -> list[Path]:
+def _template_files(templates: Path, folder: str) -> list[Path]:
     shared = [p for p in templates.iterdir() if p.is_file()]
-    own = [p for p in (templates / edition).rglob("*") if p.is_file()] if (templates / edition).is_dir() else []
+    own = [p for p in (templates / folder).rglob("*") if p.is_file()] if (templates / folder).is_dir() else []
     return sorted(shared + own)
 
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """aireport's own code: a change to it makes every edition stale."""
+    """aireport's own code and the libraries that shape its output: a change to either makes
+    every edition stale."""
+    from importlib.metadata import PackageNotFoundError, version
+
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.read_bytes())
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library} {version(library)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{library} -\0".encode())
     return digest.hexdigest()

@@ -1,4 +1,8 @@
-"""One publish at a time per output folder."""
+"""One publish at a time per output folder.
+
+The lock file lives in the project's .aireport-cache/, not in the output
+folder, which holds only the site that gets deployed.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from aireport.errors import BuildError, display_path
 from aireport.build.progress import Quiet
-
-LOCK_NAME = ".aireport.lock"
+from aireport.errors import BuildError, display_path
 
 
 @contextmanager
-def output_lock(out: Path, progress: Quiet | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on `out`; a second publish waits, and says so."""
+def output_lock(lock: Path, out: Path, progress: Quiet | None = None) -> Iterator[None]:
+    """Hold an exclusive lock for `out` in the file `lock`; a second publish waits, and says so."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        handle = open(out / LOCK_NAME, "a+b")
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a+b")
     except OSError as exc:
-        raise BuildError(f"{display_path(out)}: cannot write here: {exc.strerror}") from None
+        raise BuildError(f"{display_path(lock.parent)}: cannot write here: {exc.strerror}") from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,34 +1,23 @@
 """What a publish is asked to do, parsed from the command line.
 
-Kept free of heavy imports: the command line reads these before it starts the
-booklet workers, which it does before importing anything else.
+Kept free of heavy imports: a publish reads these before it starts its
+workers, which it does before importing anything else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aireport.errors import AiReportError
-
-EDITIONS = ("web", "feed", "pdf", "email")
+from aireport.editions import NAMES
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    years: tuple[str, ...] = ()
-    all_years: bool = False
+    years: tuple[str, ...] = ()  # the years asked for; none: the whole site
     drafts: bool = False
-    only: tuple[str, ...] = EDITIONS
-    force: bool = False
+    only: tuple[str, ...] = NAMES
+    force: bool = False  # render the asked years (all, without years) even when up to date
     jobs: int = 1
-
-
-def parse_only(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return EDITIONS
-    chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    unknown = [name for name in chosen if name not in EDITIONS]
-    if unknown or not chosen:
-        raise AiReportError(f"--only {value}: unknown edition {', '.join(unknown) or '(none)'}; "
-                            f"choose from {','.join(EDITIONS)}")
-    return chosen
+    # With years: also build what the other listed years are missing, and remove the folders of years no
+    # longer listed, so the output folder is a complete site. A preview of some years turns this off.
+    whole_site: bool = True

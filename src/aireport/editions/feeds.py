@@ -25,6 +25,7 @@ from aireport.report.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from aireport.report.model import Report
 from aireport.editions.site import ATOM_PATH, RSS_PATH, Site
 from aireport.editions.templating import render
+from aireport.editions.typography import without_glue
 
 ENTRY_TEMPLATE = "feed/entry.html"
 ICON_TEMPLATE = "feed/icon.png"  # square, Atom <icon>
@@ -42,8 +43,8 @@ URL_ATTRIBUTES = {"href", "src"}
 
 
 @dataclass(frozen=True)
-class Entry:
-    """What both feeds say about one year."""
+class FeedEntry:
+    """What every feed says about one year."""
 
     report: Report
     url: str  # the web page: permalink and id
@@ -61,11 +62,10 @@ class Image:
 
 
 def render_feeds(site: Site) -> dict[str, bytes]:
-    reports = site.reports[: site.config.feed_limit]
-    if not reports:
+    entries = feed_entries(site)
+    if not entries:
         return {}  # a feed needs a date, and without a report there is none but "now"
-    icon, logo = (_image(site, name) for name in (ICON_TEMPLATE, LOGO_TEMPLATE))
-    entries = [_entry(site, report) for report in reports]
+    icon, logo = feed_images(site)
     atom = _generator(site, entries, icon, logo, site.atom_url, "application/atom+xml")
     rss = _generator(site, entries, icon, logo, site.rss_url, "application/rss+xml")
     return {
@@ -76,13 +76,23 @@ def render_feeds(site: Site) -> dict[str, bytes]:
     }
 
 
-def _entry(site: Site, report: Report) -> Entry:
+def feed_entries(site: Site) -> list[FeedEntry]:
+    """The newest `feed_limit` years, as every feed shows them."""
+    return [_entry(site, report) for report in site.reports[: site.config.feed_limit]]
+
+
+def feed_images(site: Site) -> tuple[Image, Image]:
+    """The square icon and the wide logo, named by their content."""
+    return _image(site, ICON_TEMPLATE), _image(site, LOGO_TEMPLATE)
+
+
+def _entry(site: Site, report: Report) -> FeedEntry:
     url = site.page_url(report.year)
     pdf_url = site.pdf_url(report.year)
     pdf_size = site.pdf_sizes.get(report.year)
     html = render(site.env, ENTRY_TEMPLATE, report=report, site=site,
                   page_url=url, pdf_url=pdf_url, pdf_size=pdf_size)
-    return Entry(report, url, _feed_html(html, base=url), pdf_url, pdf_size)
+    return FeedEntry(report, url, _feed_html(html, base=url), pdf_url, pdf_size)
 
 
 def _feed_html(html: str, base: str) -> str:
@@ -91,12 +101,13 @@ def _feed_html(html: str, base: str) -> str:
     def absolute(tag: str, attribute: str, value: str) -> str:
         return urljoin(base, value) if attribute in URL_ATTRIBUTES else value
 
-    clean = nh3.clean(html, tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, attribute_filter=absolute,
+    # Feed readers drop style attributes, which would leave the no-wrap spans as empty markup.
+    clean = nh3.clean(without_glue(html), tags=FEED_TAGS, attributes=FEED_ATTRIBUTES, attribute_filter=absolute,
                       url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True)
     return clean.strip()
 
 
-def _generator(site: Site, entries: list[Entry], icon: Image, logo: Image,
+def _generator(site: Site, entries: list[FeedEntry], icon: Image, logo: Image,
                self_url: str, self_type: str) -> FeedGenerator:
     config = site.config
     feed = FeedGenerator()
@@ -121,7 +132,7 @@ def _generator(site: Site, entries: list[Entry], icon: Image, logo: Image,
     return feed
 
 
-def _add_entry(feed: FeedGenerator, entry: Entry) -> None:
+def _add_entry(feed: FeedGenerator, entry: FeedEntry) -> None:
     report = entry.report
     item = feed.add_entry(order="append")
     item.guid(entry.url, permalink=True)
@@ -143,7 +154,7 @@ def _add_entry(feed: FeedGenerator, entry: Entry) -> None:
         item.category(term=keyword)
 
 
-def _atom_bytes(feed: FeedGenerator, entries: list[Entry]) -> bytes:
+def _atom_bytes(feed: FeedGenerator, entries: list[FeedEntry]) -> bytes:
     """The Atom document with each entry's link attributes and language restored."""
     root = etree.fromstring(feed.atom_str(pretty=True))
     for title in (root.find(f"{{{ATOM_NS}}}title"), *root.findall(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}title")):

@@ -12,6 +12,7 @@ from aireport.report.model import Report
 
 ATOM_PATH = "atom.xml"
 RSS_PATH = "rss.xml"
+JSON_FEED_PATH = "feed.json"
 ARCHIVE_PATH = "index.html"
 
 
@@ -47,6 +48,10 @@ class Site:
     @property
     def rss_url(self) -> str:
         return self.config.url(RSS_PATH)
+
+    @property
+    def json_feed_url(self) -> str:
+        return self.config.url(JSON_FEED_PATH)
 
     @property
     def home_url(self) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from aireport.editions.typography import keep_together
 from aireport.errors import AiReportError, display_path
 
 
@@ -22,6 +23,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["zh_date"] = zh_date
+    env.filters["keep_together"] = keep_together
     env.filters["kb"] = lambda size: f"{size / 1024:.0f} KB"
     return env
 

@@ -12,7 +12,7 @@ from aireport.editions.templating import render
 STYLESHEET_TEMPLATE = "web/style.css"
 
 
-def render_web(report: Report, site: Site) -> dict[str, bytes]:
+def render_page(report: Report, site: Site) -> dict[str, bytes]:
     css_path, css = _stylesheet(site)
     path = site.page_path(report.year)
     html = render(

@@ -55,8 +55,8 @@ RELOAD_SCRIPT = """<script>/* aireport serve: live reload */
 """
 
 
-class Preview(Protocol):
-    """What the server asks of the build side."""
+class Builds(Protocol):
+    """What the server asks of the build side (serve.Preview)."""
 
     version: int
 
@@ -86,7 +86,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, port: int) -> None:
         self.folder = Path()  # the build folder and its builder, set before serving starts
-        self.preview: Preview | None = None
+        self.preview: Builds | None = None
         super().__init__((HOST, port), PreviewHandler)
 
     @property

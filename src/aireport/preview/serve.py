@@ -19,11 +19,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from aireport.build.publish import checked_output_dir, publish
-from aireport.build.cache import BuildCache
+from aireport.build.run import build, checked_output_dir
+from aireport.build.cache import state_path
 from aireport.config import Config, load_config
 from aireport.errors import AiReportError, display_path, printable
-from aireport.build.options import EDITIONS, BuildOptions
+from aireport.build.options import BuildOptions
+from aireport.editions import NAMES
 from aireport.preview.http import PreviewServer
 from aireport.build.progress import Quiet
 from aireport.project import Project
@@ -43,7 +44,7 @@ class ServeOptions:
     out: str | None = None  # None: a temporary folder, removed on exit
     paper: str | None = None  # None: as in [tool.aireport]
     drafts: bool = True
-    only: tuple[str, ...] = EDITIONS
+    only: tuple[str, ...] = NAMES
     pdf_on_request: bool = False
 
 
@@ -92,8 +93,7 @@ class Preview:
     def rebuild(self) -> None:
         """Publish every served year again; the cache skips what did not change."""
         only = tuple(e for e in self.options.only if not (e == "pdf" and self.options.pdf_on_request))
-        options = BuildOptions(years=self.options.years, all_years=not self.options.years,
-                               drafts=self.options.drafts, only=only)
+        options = BuildOptions(years=self.options.years, drafts=self.options.drafts, only=only, whole_site=False)
         with self._building:
             errors, written = self._publish(options)
             with self.changed:
@@ -112,7 +112,7 @@ class Preview:
         if not is_year(year) or year not in (self.options.years or [year]) \
                 or not (self.root / "issues" / f"{year}.md").is_file():
             return None  # not a served year: a plain 404
-        options = BuildOptions(years=(year,), drafts=self.options.drafts, only=("pdf",))
+        options = BuildOptions(years=(year,), drafts=self.options.drafts, only=("pdf",), whole_site=False)
         with self._building:
             errors, _ = self._publish(options)
         return next(iter(errors.values()), None)
@@ -135,7 +135,7 @@ class Preview:
         started = time.perf_counter()
         console = Console(self.echo, self._warned)
         try:
-            result = publish(Project(self.config()), options, console)
+            result = build(Project(self.config()), options, console)
         except Exception as exc:  # noqa: BLE001 -- whatever a half-saved file does to a build, keep serving
             year = options.years[0] if len(options.years) == 1 else None
             message = exc.format_message() if isinstance(exc, AiReportError) else _unexpected(exc)
@@ -227,10 +227,11 @@ def _output_folder(root: Path, out: str | None) -> Iterator[str]:
         try:
             yield folder
         finally:
-            record = BuildCache.open(Config(root=root), Path(folder).resolve(), trust=False).path
-            record.unlink(missing_ok=True)
+            config, out = Config(root=root), Path(folder).resolve()
+            for suffix in (".json", ".lock"):
+                state_path(config, out, suffix).unlink(missing_ok=True)
             with suppress(OSError):  # the cache folder goes too, unless other builds use it
-                record.parent.rmdir()
+                state_path(config, out, "").parent.rmdir()
 
 
 def _announce(preview: Preview, echo: Callable[[str], None]) -> None:

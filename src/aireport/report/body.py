@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from aireport.report.markup import Renderer
 from aireport.report.model import Item, Link, Section, Source, Text, Topic
 from aireport.report.problems import Problems
+from aireport.report.softbreaks import unwrap
 from aireport.report.urls import url_problem
 
 # The closing '#'s are removed in code: `(.*?)\s*#*\s*$` backtracks in cubic time on a run of spaces.
@@ -279,7 +280,7 @@ class _SectionParser:
             self.problems.error(raw.line, f"empty {what}: add its text or sub-points")
         rendered = self.renderer.inline(body) if body else None
         self.text_problems(raw.line)
-        return Item(label=label.strip() if label else None, body=rendered, points=points, line=raw.line)
+        return Item(label=unwrap(label) if label else None, body=rendered, points=points, line=raw.line)
 
     def text_problems(self, line: int) -> None:
         """What the renderer could not keep of the text just rendered (a relative link, deep nesting)."""
@@ -388,7 +389,7 @@ def _link(raw: RawItem) -> Link | None:
         return None
     url = match.group("url") or match.group("auto") or match.group("bare")
     kind = link_kind(url)
-    title = (match.group("title") or "").strip() or default_title(url, kind)
+    title = unwrap(match.group("title") or "") or default_title(url, kind)
     return Link(url=url, title=title, kind=kind, line=raw.line)
 
 

@@ -16,6 +16,7 @@ from aireport.report.characters import unusable
 from aireport.report.images import cover_problem
 from aireport.report.model import Cover, Person, Source, SourceImage
 from aireport.report.problems import Problems
+from aireport.report.softbreaks import unwrap
 from aireport.report.source import SourceText
 from aireport.report.urls import url_problem
 from aireport.report.years import FIRST_YEAR, LAST_YEAR
@@ -29,7 +30,6 @@ SOURCE_KEYS = ("id", "title", "author", "publisher", "url", "credits", "image")
 COVER_KEYS = ("image", "alt", "credit")
 PERSON_KEYS = ("name", "role")
 IMAGE_KEYS = ("url", "credit")
-CJK_CHAR = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 
 
@@ -51,8 +51,8 @@ class FrontMatter:
 
 def parse_front_matter(source: SourceText, problems: Problems) -> FrontMatter | None:
     """The typed front matter, or None when `problems` received errors."""
-    data, lines = _load_yaml(source)
-    checker = _Checker(data, lines, problems, source.path)
+    data, lines, wrapped = _load_yaml(source)
+    checker = _Checker(data, lines, wrapped, problems, source.path)
     before = len(problems.errors)
     result = checker.front_matter()
     return result if len(problems.errors) == before else None
@@ -84,7 +84,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int]]:
+def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, str]]:
     offset = 1  # the opening '---' line
     try:
         node, data = _compose_and_construct(source.front_matter)
@@ -103,7 +103,7 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int]]:
         raise ReportError(source.path, 2, "front matter must be a mapping of 'key: value' lines")
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines, offset)
-    return data, lines
+    return data, lines, _wrapped_scalars(node, source.front_matter)
 
 
 def _compose_and_construct(text: str):
@@ -130,10 +130,32 @@ def _record_lines(node, path: tuple, lines: dict[tuple, int], offset: int, depth
             _record_lines(value, path + (index,), lines, offset, depth + 1)
 
 
+def _wrapped_scalars(node, text: str, path: tuple = (), depth: int = 0) -> dict[tuple, str]:
+    """The source lines of every plain or folded scalar written over several lines.
+
+    YAML folds such a scalar's line breaks into spaces, which would put a space
+    between two Chinese characters; `unwrap` joins the lines the Chinese way instead.
+    """
+    found: dict[tuple, str] = {}
+    if isinstance(node, yaml.ScalarNode) and node.style in (None, ">"):
+        if node.start_mark.line != node.end_mark.line:
+            raw = text[node.start_mark.index:node.end_mark.index]
+            found[path] = raw.split("\n", 1)[1] if node.style == ">" else raw
+    elif isinstance(node, yaml.MappingNode) and depth < 8:
+        for key, value in node.value:
+            found.update(_wrapped_scalars(value, text, path + (getattr(key, "value", None),), depth + 1))
+    elif isinstance(node, yaml.SequenceNode) and depth < 8:
+        for index, value in enumerate(node.value):
+            found.update(_wrapped_scalars(value, text, path + (index,), depth + 1))
+    return found
+
+
 class _Checker:
-    def __init__(self, data: dict, lines: dict[tuple, int], problems: Problems, path: Path) -> None:
+    def __init__(self, data: dict, lines: dict[tuple, int], wrapped: dict[tuple, str],
+                 problems: Problems, path: Path) -> None:
         self.data = data
         self.lines = lines
+        self.wrapped = wrapped
         self.problems = problems
         self.path = path
 
@@ -164,9 +186,13 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.error(path + (key,), f"'{key}' must be non-empty text")
             return None
-        if not self.usable(value.strip(), path + (key,), key, one_line):
+        if not self.usable(value.strip().replace("\n", " "), path + (key,), key, one_line):
+            return None  # line breaks are joined below; any other control or bidi character is refused
+        joined = unwrap(self.wrapped.get(path + (key,), value))
+        if one_line and "\n" in joined:
+            self.error(path + (key,), f"'{key}' holds a blank line; write it as one line of plain text")
             return None
-        return value.strip()
+        return joined
 
     def usable(self, value: str, path: tuple, key: str, one_line: bool = True) -> bool:
         """Whether every edition can carry `value`: the e-mail's headers and the feeds' XML cannot carry all."""
@@ -248,7 +274,7 @@ class _Checker:
         value = self.text(self.data, "summary", (), required=True, one_line=False)
         if value and "\n\n" in value:
             self.error(("summary",), "'summary' must be one paragraph (no blank lines)")
-        return join_lines(value) if value else None
+        return value
 
     def keywords(self) -> tuple[str, ...]:
         value = self.data.get("keywords", [])
@@ -385,12 +411,3 @@ class _Checker:
             return None
         return target
 
-
-def join_lines(text: str) -> str:
-    """Unwrap text: Chinese lines join without a space, Latin ones with one."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    joined = lines[0] if lines else ""
-    for line in lines[1:]:
-        cjk_seam = CJK_CHAR.match(joined[-1]) or CJK_CHAR.match(line[0])
-        joined += line if cjk_seam else " " + line
-    return joined

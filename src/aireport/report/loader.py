@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -44,7 +45,8 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
         if front is not None:
             problems.error(source.body_line, "the report has no sections; add chapters ('## …')")
         return None, text
-    report = Report(path=path, sections=sections, **{f.name: getattr(front, f.name) for f in fields(front)})
+    report = Report(path=path, sections=sections, digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    **{f.name: getattr(front, f.name) for f in fields(front)})
     return report, text
 
 

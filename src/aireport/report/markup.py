@@ -14,6 +14,7 @@ import nh3
 from markupsafe import Markup
 
 from aireport.report.model import Text
+from aireport.report.softbreaks import SoftBreakExtension
 from aireport.report.urls import url_problem
 
 ALLOWED_TAGS = {
@@ -37,7 +38,7 @@ class Renderer:
     """One Markdown converter per load; Python-Markdown instances are not shareable."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        self._md = markdown.Markdown(extensions=["tables", "sane_lists", SoftBreakExtension()], output_format="html")
         self.problems: list[str] = []  # what the texts so far could not keep; the caller takes them
 
     def block(self, source: str) -> Text:

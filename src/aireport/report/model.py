@@ -112,6 +112,7 @@ class Report:
     cover: Cover | None
     draft: bool
     sections: tuple[Section, ...] = field(default=())
+    digest: str = ""  # SHA-256 of the text these sections were read from, for the build cache
 
     @property
     def chapters(self) -> tuple[Section, ...]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aireport.config import Config
 from aireport.errors import AiReportError, display_path
 from aireport.report.model import Report
 
@@ -268,12 +269,12 @@ def _install_hint(script: str) -> str:
     return f"{install}, or set font_dir in [tool.aireport] to a folder of font files that cover them"
 
 
-def fingerprint(root: Path, font_dir: str | None) -> str:
+def fingerprint(config: Config) -> str:
     """What the booklet's look depends on beyond the report: the chosen faces and WeasyPrint."""
     from importlib.metadata import version
 
     parts = [f"weasyprint {version('weasyprint')}"]
-    for face in find_fonts(root, font_dir).faces:
+    for face in find_fonts(config.root, config.font_dir).faces:
         stat = face.path.stat()
         parts.append(f"{face.path}#{face.index} {stat.st_size} {stat.st_mtime_ns}")
     return "\n".join(parts)

@@ -21,7 +21,7 @@ from aireport.report.model import Report
 from aireport.editions.booklet.qr import qr_codes
 from aireport.editions.site import Site
 from aireport.editions.templating import render
-from aireport.editions.booklet.typesetting import Booklet, typeset
+from aireport.editions.booklet.typesetting import Booklet, typeset_booklet
 from aireport.usercache import cache_root
 
 LINK_KINDS = {"video": "视频", "article": "文章", "paper": "论文", "image": "图片"}
@@ -65,9 +65,9 @@ PAPERS = {
 }
 
 
-def render_pdf(report: Report, site: Site) -> dict[str, bytes]:
+def render_booklet(report: Report, site: Site) -> dict[str, bytes]:
     """The booklet, prepared and typeset in this process."""
-    return {site.pdf_path(report.year): typeset(prepare_booklet(report, site))}
+    return typeset_booklet(prepare_booklet(report, site))
 
 
 def prepare_booklet(report: Report, site: Site) -> Booklet:
@@ -85,6 +85,7 @@ def prepare_booklet(report: Report, site: Site) -> Booklet:
         folders=(site.config.templates_dir, report.path.parent),
         memory={_font_url(rule.face): subsets[rule.face] for rule in fonts.rules},
         source=report.path,
+        output=site.pdf_path(report.year),
     )
 
 

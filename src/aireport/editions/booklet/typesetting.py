@@ -1,6 +1,6 @@
 """Laying a prepared booklet out with WeasyPrint: the slowest step of a publish.
 
-The booklet edition (outputs/pdf.py) prepares a `Booklet`: its HTML, its
+The booklet edition (prepare.py) prepares a `Booklet`: its HTML, its
 cut-down fonts and the folders it may load files from. Turning that into PDF
 bytes needs nothing else of aireport, so a booklet worker process imports just
 this module and WeasyPrint.
@@ -29,6 +29,7 @@ class Booklet:
     folders: tuple[Path, ...]  # the only folders it may load files from
     memory: dict[str, bytes]  # generated files (the cut-down fonts), by URL
     source: Path  # the report, named in errors
+    output: str  # its path in the output folder
 
 
 def preload() -> None:
@@ -40,6 +41,11 @@ def preload() -> None:
     if "weasyprint" not in sys.modules:
         with _library_search_in_ldconfig_cache():
             import weasyprint  # noqa: F401
+
+
+def typeset_booklet(booklet: Booklet) -> dict[str, bytes]:
+    """The booklet's file, as every edition gives its files."""
+    return {booklet.output: typeset(booklet)}
 
 
 def typeset(booklet: Booklet) -> bytes:

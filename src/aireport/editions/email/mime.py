@@ -92,10 +92,10 @@ def sender_problem(sender: str) -> str | None:
     probe = EmailMessage(policy=POLICY)
     try:
         probe["From"] = sender
-    except (ValueError, IndexError) as exc:
-        return str(exc)
-    header = probe["From"]
-    addresses = header.addresses
+        header = probe["From"]
+        addresses = header.addresses
+    except (ValueError, IndexError, AttributeError, TypeError):  # the parser fails in many ways on odd input
+        return "not a single address such as 'Name <editor@example.org>'"
     if header.defects or len(addresses) != 1 or "." not in addresses[0].domain:
         return "not a single address such as 'Name <editor@example.org>'"
     return None
