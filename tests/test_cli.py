@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,10 +65,12 @@ def test_broken_report_on_publish_names_the_line_and_points_to_check(project, cl
     assert ": empty item '空': add its text or sub-points\n" in result.stderr
 
 
-def test_new_scaffolds_a_draft_that_checks_clean(project, cli):
+def test_new_scaffolds_a_draft_that_loads_and_that_check_asks_to_fill_in(project, cli):
     result = cli("new", "2023")
     assert result.stderr == "created issues/2023.md (draft: true); check it with `aireport check 2023`\n"
-    assert cli("check", "2023").exit_code == 0
+    checked = cli("check", "2023", "--format", "json")
+    assert checked.exit_code == 1
+    assert {p["rule"] for p in json.loads(checked.stdout)} == {"placeholder"}  # nothing else is wrong with it
     assert "draft: true" in (project / "issues" / "2023.md").read_text(encoding="utf-8")
 
 
@@ -100,4 +103,5 @@ def test_publish_refuses_what_check_calls_an_error_and_shows_warnings(project, c
     warned = cli("publish", "2020", "--only", "web")
     assert warned.exit_code == 0
     assert warned.stderr.splitlines()[0].endswith(
-        ": warning: mentions 2023, later than the report's year 2020; check that it belongs in this report")
+        ": warning: mentions 2023, later than the report's year 2020; check that it belongs in this report, "
+        "or acknowledge it: <!-- aireport: allow year 2023 -->")

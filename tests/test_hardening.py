@@ -312,7 +312,7 @@ def preview_server(tmp_path):
     from aireport.preview.http import PreviewServer
 
     class Builder:
-        version = 1
+        version = attempt = 1
 
         def state(self, since):
             return {"version": 1, "attempt": 1, "errors": [], "since": since}
@@ -349,7 +349,8 @@ def ask(server, path: str, host: str | None = "127.0.0.1:{port}") -> tuple[int, 
 @pytest.mark.parametrize("host, status", [
     ("127.0.0.1:{port}", 200), ("localhost:{port}", 200), ("LOCALHOST:{port}", 200), ("[::1]:{port}", 200),
     ("evil.example:{port}", 421), ("127.0.0.1.evil.example:{port}", 421), ("127.0.0.1:1", 421),
-    ("127.0.0.1", 421), ("", 421), (None, 421),
+    ("127.0.0.1", 421), ("", 421), (None, 421), ("127.0.0.2:{port}", 200), ("10.0.0.1:{port}", 421),
+    ("::1:{port}", 421), ("[127.0.0.1]:{port}", 421), ("localhost.:{port}", 421),
 ])
 def test_the_preview_answers_only_to_this_machine_by_name(preview_server, host, status):
     assert ask(preview_server, "/2020/", host)[0] == status

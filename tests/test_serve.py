@@ -43,6 +43,7 @@ class Served:
         line = self.wait_for(r"^serving .+/ at http://127\.0\.0\.1:\d+/ \(Ctrl-C to stop\)$")
         self.folder, self.url = re.fullmatch(r"serving (.+)/ at (\S+)/ \(Ctrl-C to stop\)", line).groups()
         self.port = int(self.url.rsplit(":", 1)[1])
+        self.wait_for(r"^watching issues/")  # the address comes first, then the first build
 
     def _read(self) -> None:
         for line in self.process.stderr:
@@ -196,9 +197,9 @@ def test_serve_answers_like_a_static_site_and_tidies_up(tmp_path, served):
 
     code, stdout, stderr = server.interrupt(signal.SIGTERM)  # `kill` stops as cleanly as Ctrl-C
     assert (code, stdout) == (0, "")
-    assert stderr[0].startswith("built web 2020, archive (all years) in ")
-    assert stderr[1:4] == [f"serving {server.folder}/ at {server.url}/ (Ctrl-C to stop)", f"  2020: {server.url}/2020/",
-                           "watching issues/, templates/ and pyproject.toml for changes"]
+    assert stderr[0] == f"serving {server.folder}/ at {server.url}/ (Ctrl-C to stop)"  # before building
+    assert stderr[1].startswith("built web 2020, archive (all years) in ")
+    assert stderr[2:4] == [f"  2020: {server.url}/2020/", "watching issues/, templates/ and pyproject.toml for changes"]
     assert stderr[-3] == "changed: pyproject.toml" and stderr[-1] == "stopped"
     assert not Path(server.folder).exists()
     assert not (root / ".aireport-cache").exists()  # the temporary folder's cache record went with it
@@ -295,3 +296,71 @@ def test_watch_reports_a_burst_of_saves_once(tmp_path):
         stop.set()
         watcher.join(timeout=5)
     assert calls == [{tmp_path / "a.md", tmp_path / "b.md"}]
+
+
+def test_the_address_comes_before_the_first_build_and_a_page_waits_for_it(tmp_path, monkeypatch):
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    said: list[str] = []
+    served_during_build: list[tuple[int, bytes]] = []
+    stop = threading.Event()
+
+    def echo(line: str) -> None:
+        said.append(line)
+        if line.startswith("serving "):  # the first build has not started: a page opened now waits for it
+            url = line.split(" at ")[1].split("/ ")[0]
+            port = int(url.rsplit(":", 1)[1])
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/2020/")
+            response = connection.getresponse()
+            served_during_build.append((response.status, response.read()))
+        if line.startswith("watching "):
+            stop.set()
+
+    from aireport.preview.serve import serve
+
+    serve(root, ServeOptions(port=0, only=("web",)), echo, stop)
+    assert said[0].startswith("serving ") and said[1].startswith("built web 2020")
+    status, body = served_during_build[0]
+    assert status == 503 and b"building the first preview" in body and RELOAD_PATH.encode() in body
+
+
+def test_a_host_other_than_loopback_is_announced_with_a_warning(tmp_path, monkeypatch):
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    said: list[str] = []
+    stop = threading.Event()
+
+    def echo(line: str) -> None:
+        said.append(line)
+        if line.startswith("watching "):
+            stop.set()
+
+    from aireport.preview.serve import serve
+
+    serve(root, ServeOptions(port=0, host="0.0.0.0", only=("web",)), echo, stop)
+    assert said[1] == ("warning: --host 0.0.0.0: the preview is reachable from the network, by anyone who can "
+                       "reach this computer")
+    assert said[0].startswith("serving ") and "0.0.0.0" not in said[0]  # an address a phone can open
+
+
+def test_open_shows_the_newest_year_in_the_browser(tmp_path, monkeypatch):
+    import webbrowser
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    stop = threading.Event()
+    said: list[str] = []
+
+    def echo(line: str) -> None:
+        said.append(line)
+        if line.startswith("watching "):
+            stop.set()
+
+    from aireport.preview.serve import serve
+
+    serve(root, ServeOptions(port=0, open_browser=True, only=("web",)), echo, stop)
+    url = said[0].split(" at ")[1].split("/ ")[0]
+    assert opened == [f"{url}/2020/"]

@@ -43,15 +43,26 @@ def main() -> None:
 @main.command()
 @click.argument("years", nargs=-1)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings as well as errors.")
-def check(years: tuple[str, ...], strict: bool) -> None:
+@click.option("--fix", is_flag=True,
+              help="Rewrite the reports' text in house style first (spacing, punctuation, names, numbers); "
+                   "URLs, code and front-matter keys are left alone.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one 'file:LINE: level: message' line per problem; json: an array of "
+                   "{file, line, level, rule, message}, for editors and CI.")
+def check(years: tuple[str, ...], strict: bool, fix: bool, output_format: str) -> None:
     """Check reports for errors and warnings (all of issues/ when no YEAR is given)."""
-    from aireport.report.checking import run_check
+    from aireport.checking import run_check
     from aireport.project import open_project
 
     project = open_project(Path.cwd())
-    result = run_check(project, years)
-    for line in result.lines:
-        click.echo(line)
+    result = run_check(project, years, fix=fix)
+    for path, changed in result.fixed:
+        click.echo(f"{path}: fixed {changed} line{'' if changed == 1 else 's'}", err=True)
+    if output_format == "json":
+        click.echo(result.as_json())
+    else:
+        for line in result.lines:
+            click.echo(line)
     click.echo(result.summary, err=True)
     if result.errors or (strict and result.warnings):
         sys.exit(1)
@@ -116,7 +127,7 @@ def new(year: str) -> None:
     """Start issues/YEAR.md from the report template, as a draft."""
     from aireport.errors import display_path
     from aireport.project import open_project
-    from aireport.report.scaffold import new_report
+    from aireport.scaffold import new_report
 
     path = new_report(open_project(Path.cwd()), year)
     click.echo(f"created {display_path(path)} (draft: true); check it with `aireport check {year}`", err=True)
@@ -125,7 +136,11 @@ def new(year: str) -> None:
 @main.command()
 @click.argument("years", nargs=-1)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to serve on, on 127.0.0.1 only; 0 picks a free one.")
+              help="Port to serve on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets a phone on the same network see the preview "
+                   "(and anyone else who can reach this computer).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser once it is built.")
 @click.option("--out", metavar="DIR", help="Build into this folder instead of a temporary one; its links point "
                                            "to the preview server, so use `aireport publish` for the real site.")
 @click.option("--paper", type=click.Choice(["A5", "A4"]),
@@ -136,8 +151,8 @@ def new(year: str) -> None:
 @click.option("--pdf-on-request", is_flag=True,
               help="Build a year's PDF booklet when it is opened instead of after every change, "
                    "so the web page and e-mail reload sooner.")
-def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None, only: str | None, drafts: bool,
-          pdf_on_request: bool) -> None:
+def serve(years: tuple[str, ...], port: int, host: str, open_browser: bool, out: str | None, paper: str | None,
+          only: str | None, drafts: bool, pdf_on_request: bool) -> None:
     """Preview reports at http://127.0.0.1:PORT/ (all of issues/ when no YEAR is given).
 
     Rebuilds what changes in issues/, templates/ and pyproject.toml and reloads
@@ -153,6 +168,6 @@ def serve(years: tuple[str, ...], port: int, out: str | None, paper: str | None,
     project = open_project(Path.cwd())
     for year in years:
         report_path(project.config.issues_dir, year)  # refuses anything but a four-digit year, now
-    options = ServeOptions(years=years, port=port, out=out, paper=paper, drafts=drafts, only=parse_only(only),
-                           pdf_on_request=pdf_on_request)
+    options = ServeOptions(years=years, port=port, host=host, open_browser=open_browser, out=out, paper=paper,
+                           drafts=drafts, only=parse_only(only), pdf_on_request=pdf_on_request)
     run_serve(project.root, options, lambda line: click.echo(line, err=True))

@@ -78,11 +78,27 @@ KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` with a pyproject.toml or issues/."""
+    """The nearest folder at or above `start` that is an aireport project, or `start` itself."""
     for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file() or (folder / "issues").is_dir():
+        if is_project(folder):
             return folder
     return start
+
+
+def is_project(folder: Path) -> bool:
+    """A project has an issues/ folder or a pyproject.toml with a [tool.aireport] table."""
+    return (folder / "issues").is_dir() or _has_settings(folder / "pyproject.toml")
+
+
+def _has_settings(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # none here (or unreadable: not ours to judge)
+        return False
+    try:
+        return "aireport" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return "[tool.aireport]" in text  # ours, broken: load_config reports the mistake with its line
 
 
 def load_config(root: Path) -> Config:

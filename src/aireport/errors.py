@@ -24,10 +24,11 @@ class AiReportError(click.ClickException):
 class ReportError(AiReportError):
     """A problem located in a file, shown as `path:line: message`."""
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+    def __init__(self, path: Path | str, line: int | None, message: str, rule: str = "file") -> None:
         self.path = Path(path)
         self.line = line
         self.detail = message
+        self.rule = rule  # the check rule it belongs to, for `aireport check --format json`
         where = f"{display_path(self.path)}:{line}" if line else display_path(self.path)
         super().__init__(f"{where}: {message}")
 

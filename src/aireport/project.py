@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aireport.config import Config, find_root, load_config
+from aireport.config import Config, find_root, is_project, load_config
 from aireport.errors import AiReportError, display_path
 from aireport.report.loader import report_path
 from aireport.report.years import is_year
@@ -68,5 +68,12 @@ def _exists(path: Path) -> bool:
     return True
 
 
+NOT_A_PROJECT = ("not an aireport project (no issues/ folder, nor a pyproject.toml with [tool.aireport], here "
+                 "or in a folder above); start one with `mkdir issues && aireport new YEAR`")
+
+
 def open_project(start: Path) -> Project:
-    return Project(load_config(find_root(start)))
+    root = find_root(start)
+    if not is_project(root):
+        raise AiReportError(f"{start}: {NOT_A_PROJECT}")
+    return Project(load_config(root))

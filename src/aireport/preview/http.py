@@ -1,4 +1,4 @@
-"""The HTTP side of `aireport serve`: the build folder on 127.0.0.1, plus live reload.
+"""The HTTP side of `aireport serve`: the build folder on 127.0.0.1 (or --host), plus live reload.
 
 HTML responses get a small script that long-polls the reload endpoint and
 reloads the page when a newer build is ready; the files on disk stay exactly
@@ -10,15 +10,21 @@ from __future__ import annotations
 import http.server
 import json
 import mimetypes
+import ipaddress
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+BUILDING_PAGE = b"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>aireport serve</title>" \
+                b"<body><p>aireport serve: building the first preview; this page reloads when it is ready.</p></body></html>"
 RELOAD_PATH = "/__aireport__/version"
-LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
+LOCAL_NAMES = ("localhost",)  # besides addresses and the name given with --host
 MAX_PATH = 2048  # longer request paths get 414: no file the build writes has a name near it
 SINCE = re.compile(r"-?[0-9]{1,18}")
 
@@ -59,6 +65,7 @@ class Builds(Protocol):
     """What the server asks of the build side (serve.Preview)."""
 
     version: int
+    attempt: int
 
     def state(self, since: int | None) -> dict: ...
 
@@ -84,18 +91,32 @@ def content_type(path: Path) -> str:
 class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # a page's pending long poll must not hold up Ctrl-C
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, host: str = HOST) -> None:
         self.folder = Path()  # the build folder and its builder, set before serving starts
         self.preview: Builds | None = None
-        super().__init__((HOST, port), PreviewHandler)
+        self.host = host
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), PreviewHandler)
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.server_address[1]}"
+        host = reachable_address() if self.host in ANY_ADDRESS else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.server_address[1]}"
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a closed tab is not an error
             super().handle_error(request, client_address)
+
+
+def reachable_address() -> str:
+    """This computer's address on its network, for a server listening on every address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # a documentation address: nothing is sent, only a route chosen
+            return probe.getsockname()[0]
+        except OSError:
+            return HOST
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
@@ -116,7 +137,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     def _answer(self, with_body: bool) -> None:
         if not self._host_allowed():
             return self._send(421, "text/plain; charset=utf-8", b"misdirected request: this preview answers "
-                              b"only to 127.0.0.1, localhost and [::1]\n", with_body)
+                              b"only to localhost or an address of this machine, with its port\n", with_body)
         if len(self.path) > MAX_PATH:
             return self._send(414, "text/plain; charset=utf-8", b"path too long\n", with_body)
         try:
@@ -125,10 +146,23 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             self._send(404, "text/plain; charset=utf-8", b"not found\n", with_body)
 
     def _host_allowed(self) -> bool:
-        """Only the names of this machine: a page elsewhere whose name resolves to 127.0.0.1
-        (DNS rebinding) would otherwise read the preview."""
-        port = self.server.server_address[1]
-        return self.headers.get("Host", "").lower() in {f"{name}:{port}" for name in LOCAL_NAMES}
+        """Only this machine's names and addresses, with the right port: a page elsewhere whose own
+        name resolves to this machine (DNS rebinding) would otherwise read the preview."""
+        host, _, port = self.headers.get("Host", "").strip().lower().rpartition(":")
+        if port != str(self.server.server_address[1]):
+            return False
+        bracketed = host.startswith("[") and host.endswith("]")
+        name = host[1:-1] if bracketed else host
+        if bracketed != (":" in name):  # brackets hold an IPv6 address, and only one
+            return False
+        if name in LOCAL_NAMES or name == self.server.host.lower():
+            return True
+        try:
+            address = ipaddress.ip_address(name)  # an address, not a name: nothing to rebind
+        except ValueError:
+            return False
+        exposed = self.server.host not in LOOPBACK  # --host: the network may use this machine's addresses
+        return address.is_loopback or exposed
 
     def _answer_path(self, url, with_body: bool) -> None:
         preview = self.server.preview
@@ -144,6 +178,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if error := preview.prepare(url.path.lstrip("/")):
             return self._send(500, "text/plain; charset=utf-8", f"{error}\n".encode("utf-8"), with_body)
         version = preview.version  # read before the file: a build finishing meanwhile reloads the page again
+        if not self._servable(path) and preview.attempt == 0 and path.suffix in ("", ".html"):
+            return self._send(503, "text/html; charset=utf-8", inject_reload(BUILDING_PAGE, version), with_body)
         if not self._servable(path):
             return self._send(404, "text/plain; charset=utf-8", b"not found\n", with_body)
         data, kind = path.read_bytes(), content_type(path)

@@ -25,7 +25,7 @@ from aireport.config import Config, load_config
 from aireport.errors import AiReportError, display_path, printable
 from aireport.build.options import BuildOptions
 from aireport.editions import NAMES
-from aireport.preview.http import PreviewServer
+from aireport.preview.http import HOST, LOOPBACK, PreviewServer
 from aireport.build.progress import Quiet
 from aireport.project import Project
 from aireport.report.years import is_year
@@ -41,6 +41,8 @@ SETTINGS = "settings"  # the errors key for a problem that stops every year
 class ServeOptions:
     years: tuple[str, ...] = ()  # empty: every report in issues/
     port: int = 8000
+    host: str = HOST  # anything but the loopback address lets other computers see the preview
+    open_browser: bool = False
     out: str | None = None  # None: a temporary folder, removed on exit
     paper: str | None = None  # None: as in [tool.aireport]
     drafts: bool = True
@@ -169,16 +171,23 @@ def serve(root: Path, options: ServeOptions, echo: Callable[[str], None],
           stop: threading.Event | None = None) -> None:
     """Build, serve and rebuild until Ctrl-C (or until `stop` is set)."""
     stop = stop or threading.Event()
-    with _terminate_as_interrupt(), _output_folder(root, options.out) as out, _listening(options.port) as server:
+    with (_terminate_as_interrupt(), _output_folder(root, options.out) as out,
+          _listening(options.host, options.port) as server):
         preview = Preview(root, out, server.url, options, echo)
         server.folder, server.preview = preview.folder, preview
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         sources = (root / "issues", root / "templates", root / "pyproject.toml")
         try:
             before = snapshot(sources)  # taken first: a save during the first build is not missed
+            thread.start()  # the address comes first; a page opened during the first build waits for it
+            echo(f"serving {display_path(preview.folder)}/ at {preview.url}/ (Ctrl-C to stop)")
+            if options.host not in LOOPBACK:
+                echo(f"warning: --host {options.host}: the preview is reachable from the network, "
+                     "by anyone who can reach this computer")
             preview.rebuild()
-            thread.start()
             _announce(preview, echo)
+            if options.open_browser:
+                _open_browser(preview)
             watch(sources, preview.on_change, stop, since=before)
         except KeyboardInterrupt:
             pass
@@ -207,11 +216,11 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def _listening(port: int) -> Iterator[PreviewServer]:
+def _listening(host: str, port: int) -> Iterator[PreviewServer]:
     try:
-        server = PreviewServer(port)
+        server = PreviewServer(port, host)
     except OSError as exc:
-        raise AiReportError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror}); "
+        raise AiReportError(f"--port {port}: cannot listen on {host} ({exc.strerror}); "
                             "choose another port, or --port 0 for a free one") from None
     with server:
         yield server
@@ -234,9 +243,16 @@ def _output_folder(root: Path, out: str | None) -> Iterator[str]:
                 state_path(config, out, "").parent.rmdir()
 
 
+def _open_browser(preview: Preview) -> None:
+    """The newest year's page (or the archive) in the user's browser."""
+    import webbrowser
+
+    years = sorted(preview.folder.glob("[0-9][0-9][0-9][0-9]"), reverse=True)
+    webbrowser.open(f"{preview.url}/{years[0].name}/" if years else f"{preview.url}/")
+
+
 def _announce(preview: Preview, echo: Callable[[str], None]) -> None:
     url = preview.url
-    echo(f"serving {display_path(preview.folder)}/ at {url}/ (Ctrl-C to stop)")
     for folder in sorted(preview.folder.glob("[0-9][0-9][0-9][0-9]"), reverse=True):
         year = int(folder.name)
         email = Site.email_path(year, "html")

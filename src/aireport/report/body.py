@@ -261,7 +261,7 @@ class _SectionParser:
     def check_url(self, link: Link) -> None:
         problem = url_problem(link.url)
         if problem:
-            self.problems.error(link.line, problem)
+            self.problems.error(link.line, problem, rule="url")
 
     def item(self, raw: RawItem, depth: int) -> Item:
         text, points = raw.text, ()

@@ -92,15 +92,17 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, 
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}") from None
+        hint = _quoting_hint(source.front_matter, mark.line) if mark and "mapping values" in problem else ""
+        raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}{hint}", rule="yaml") from None
     except RecursionError:
-        raise ReportError(source.path, 1, "front matter is nested too deeply") from None
+        raise ReportError(source.path, 1, "front matter is nested too deeply", rule="yaml") from None
     except (ValueError, TypeError, OverflowError) as exc:  # a value the safe constructors cannot build
-        raise ReportError(source.path, 1, f"invalid YAML in front matter: {exc}") from None
+        raise ReportError(source.path, 1, f"invalid YAML in front matter: {exc}", rule="yaml") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ReportError(source.path, 2, "front matter must be a mapping of 'key: value' lines")
+        raise ReportError(source.path, 2, "front matter must be a mapping of 'key: value' lines",
+                          rule="front-matter")
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines, offset)
     return data, lines, _wrapped_scalars(node, source.front_matter)
@@ -114,6 +116,19 @@ def _compose_and_construct(text: str):
         return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()
+
+
+PLAIN_VALUE = re.compile(r"^(\s*(?:-\s+)?[A-Za-z_][\w-]*):\s+([^\s\"'|>&*!%@`{\[].*?)\s*$")
+
+
+def _quoting_hint(front_matter: str, index: int) -> str:
+    """A colon inside a plain value ("subtitle: 大模型: 芯片") ends YAML's patience: say to quote it."""
+    lines = front_matter.split("\n")
+    match = PLAIN_VALUE.match(lines[index]) if index < len(lines) else None
+    if not match:
+        return ""
+    value = match.group(2).replace("\\", "\\\\").replace('"', '\\"')
+    return f'; put the value in quotes: {match.group(1).strip()}: "{value}"'
 
 
 def _record_lines(node, path: tuple, lines: dict[tuple, int], offset: int, depth: int = 0) -> None:
@@ -165,7 +180,7 @@ class _Checker:
         return self.lines.get(path, 2)
 
     def error(self, path: tuple, message: str) -> None:
-        self.problems.error(self.line(path), message)
+        self.problems.error(self.line(path), message, rule="front-matter")
 
     def unknown_keys(self, mapping: dict, allowed: tuple[str, ...], path: tuple, where: str) -> None:
         for key in mapping:
@@ -213,6 +228,9 @@ class _Checker:
         updated = self.when("updated", required=False) or published
         if published and updated and updated < published:
             self.error(("updated",), "'updated' is earlier than 'date'")
+        if published and year and published.year < year:
+            self.problems.error(self.line(("date",)), f"'date' {published.date()} is earlier than the report's "
+                                f"year {year}; 'date' is the day this edition is published: set it to that day", rule="date")
         language = self.language()
         authors = self.people(data.get("authors"), ("authors",), required=True)
         summary = self.summary()

@@ -8,14 +8,13 @@ from aireport.report.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from aireport.report.model import Report
 from aireport.report.problems import Problems
 from aireport.report.urls import url_problem
+from aireport.report.years import allowed_years, mentioned_years
 
 INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
 AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*)>")  # no '<' inside: each one is read once
 URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://\S+")  # starts where a word does
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*+)([^<>]*?)(/?)>")  # *+: a long name is read once
 ATTRIBUTE = re.compile(r"(?<![-a-zA-Z0-9_:.])([a-zA-Z_:][-a-zA-Z0-9_:.]*+)\s*(?:=|\s|$)")
-FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")
-SHORT_YEAR = re.compile(r"(?<![\d.近数几多过去这前后每第])([0-3]\d)\s*年(?![来代间内前后度])")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 VOID_TAGS = {"br", "hr", "img", "wbr"}
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(")
@@ -23,7 +22,7 @@ MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(")
 
 def apply_rules(report: Report | None, text: str, problems: Problems) -> None:
     """The rules that look across the report: links, ranks, HTML and years in the text."""
-    lines = _body_lines(text)
+    lines = body_lines(text)
     _check_inline_links(lines, problems)
     _check_html(lines, problems)
     _check_images(lines, problems)
@@ -33,7 +32,7 @@ def apply_rules(report: Report | None, text: str, problems: Problems) -> None:
         _check_years(report.year, lines, problems)
 
 
-def _body_lines(text: str) -> list[tuple[int, str]]:
+def body_lines(text: str) -> list[tuple[int, str]]:
     """(line number, text) of the body outside fenced code."""
     lines = text.split("\n")
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), len(lines))
@@ -56,7 +55,7 @@ def _check_links(report: Report, problems: Problems) -> None:
             for link in topic.links:
                 if link.url in seen:
                     problems.error(link.line, f"duplicate link in topic '{topic.title}' (first at line "
-                                   f"{seen[link.url]}); remove one")
+                                   f"{seen[link.url]}); remove one", rule="links")
                 seen.setdefault(link.url, link.line)
 
 
@@ -71,16 +70,16 @@ def _check_ranks(report: Report, problems: Problems) -> None:
     for topic in ranked.topics:
         if topic.rank in first_seen:
             problems.error(topic.line, f"rank No.{topic.rank} is used twice (first at line "
-                           f"{first_seen[topic.rank]}); each rank must be used once")
+                           f"{first_seen[topic.rank]}); each rank must be used once", rule="ranks")
         elif topic.rank is not None:
             first_seen[topic.rank] = topic.line
     missing = sorted(set(range(1, max(ranks) + 1)) - set(ranks), reverse=True)
     if missing:
         gaps = ", ".join(f"No.{n}" for n in missing)
         problems.error(ranked.line, f"ranked list '{ranked.title}' is missing {gaps}; ranks run "
-                       f"from No.{max(ranks)} down to No.1")
+                       f"from No.{max(ranks)} down to No.1", rule="ranks")
     if 0 in first_seen:
-        problems.error(ranked.line, "ranks start at No.1, not No.0")
+        problems.error(ranked.line, "ranks start at No.1, not No.0", rule="ranks")
 
 
 def _check_inline_links(lines: list[tuple[int, str]], problems: Problems) -> None:
@@ -91,7 +90,7 @@ def _check_inline_links(lines: list[tuple[int, str]], problems: Problems) -> Non
                 continue
             problem = url_problem(url)
             if problem:
-                problems.error(number, problem)
+                problems.error(number, problem, rule="url")
 
 
 def _check_html(lines: list[tuple[int, str]], problems: Problems) -> None:
@@ -102,12 +101,13 @@ def _check_html(lines: list[tuple[int, str]], problems: Problems) -> None:
             name = name.lower()
             if name not in ALLOWED_TAGS:
                 problems.warning(number, f"raw HTML <{name}> will be dropped from every edition; "
-                                 "write it in Markdown")
+                                 "write it in Markdown", rule="html")
                 continue
             dropped = sorted(set(a.lower() for a in ATTRIBUTE.findall(attributes))
                              - ALLOWED_ATTRIBUTES.get(name, set()))
             if dropped and not closing:
-                problems.warning(number, f"attribute {', '.join(dropped)} on <{name}> will be dropped")
+                problems.warning(number, f"attribute {', '.join(dropped)} on <{name}> will be dropped",
+                                 rule="html")
             if name in VOID_TAGS or self_closing:
                 continue
             if not closing:
@@ -115,9 +115,9 @@ def _check_html(lines: list[tuple[int, str]], problems: Problems) -> None:
             elif open_tags and open_tags[-1][0] == name:
                 open_tags.pop()
             else:
-                problems.warning(number, f"unbalanced HTML: </{name}> closes nothing")
+                problems.warning(number, f"unbalanced HTML: </{name}> closes nothing", rule="html")
     for name, number in open_tags:
-        problems.warning(number, f"unbalanced HTML: <{name}> is never closed")
+        problems.warning(number, f"unbalanced HTML: <{name}> is never closed", rule="html")
 
 
 def _check_images(lines: list[tuple[int, str]], problems: Problems) -> None:
@@ -130,10 +130,9 @@ def _check_images(lines: list[tuple[int, str]], problems: Problems) -> None:
 
 def _check_years(year: int, lines: list[tuple[int, str]], problems: Problems) -> None:
     for number, line in lines:
-        text = URL.sub("", INLINE_LINK.sub("", line))
-        found = {int(m) for m in FULL_YEAR.findall(text)}
-        found |= {2000 + int(m) for m in SHORT_YEAR.findall(text)}
-        for other in sorted(found - {year}):
+        found = mentioned_years(URL.sub("", INLINE_LINK.sub("", line)))
+        for other in sorted(found - {year} - allowed_years(line)):
             when = "later" if other > year else "earlier"
-            problems.warning(number, f"mentions {other}, {when} than the report's year {year}; "
-                             "check that it belongs in this report")
+            problems.warning(number, f"mentions {other}, {when} than the report's year {year}; check that it "
+                             f"belongs in this report, or acknowledge it: <!-- aireport: allow year {other} -->",
+                             rule="other-year")

@@ -68,7 +68,7 @@ def inspect_report(path: Path) -> tuple[Report | None, list[Problem]]:
     try:
         report, text = parse_report(path, problems)
     except ReportError as exc:
-        return None, [Problem(exc.line or 1, ERROR, exc.detail)]
+        return None, [Problem(exc.line or 1, ERROR, exc.detail, exc.rule)]
     apply_rules(report, text, problems)
     return report, sorted(set(problems))
 

@@ -62,7 +62,8 @@ def _read_regular_file(path: Path) -> bytes:
 def split_front_matter(path: Path, text: str) -> SourceText:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise ReportError(path, 1, "the report must start with YAML front matter between '---' lines")
+        raise ReportError(path, 1, "the report must start with YAML front matter between '---' lines",
+                          rule="front-matter")
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             return SourceText(
@@ -71,4 +72,5 @@ def split_front_matter(path: Path, text: str) -> SourceText:
                 body="\n".join(lines[index + 1 :]),
                 body_line=index + 2,
             )
-    raise ReportError(path, 1, "the front matter is not closed; add a '---' line after it")
+    raise ReportError(path, 1, "the front matter is not closed; add a '---' line after it",
+                      rule="front-matter")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from aireport.errors import AiReportError, display_path
 from aireport.report.loader import report_path
+from aireport.report.placeholders import TEMPLATE, placeholder
 from aireport.project import Project
 from aireport.editions.templating import make_environment, render
 from aireport.atomic import write_atomic
 
-SCAFFOLD_TEMPLATE = "new-report.md"
 
 
 def new_report(project: Project, year: str) -> Path:
@@ -18,6 +18,7 @@ def new_report(project: Project, year: str) -> Path:
     if path.exists():
         raise AiReportError(f"{display_path(path)}: already exists; edit it, or remove it to start over")
     env = make_environment(project.config.templates_dir)
-    text = render(env, SCAFFOLD_TEMPLATE, year=int(path.stem))  # report_path took only a year
+    env.filters["placeholder"] = placeholder
+    text = render(env, TEMPLATE, year=int(path.stem))  # report_path took only a year
     write_atomic(path, text.encode("utf-8"))
     return path
