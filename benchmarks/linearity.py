@@ -45,24 +45,24 @@ SHAPES: dict[str, Callable[[int], str]] = {
     # `- a` and blank lines: the list's end was looked for again after every blank line.
     "blank lines after an item": lambda k: "### 题\n\n- a\n" + "\n" * (40_000 * k) + "  b\n",
     # One long word per item: the year rule's URL pattern started again at every letter.
-    "long words": lambda k: _topics(40, lambda n: "- " + "a" * (1_000 * k) + "\n"),
+    "long words": lambda k: _topics(160, lambda n: "- " + "a" * (1_000 * k) + "\n"),
     # `<a:` repeated: the autolink pattern read the rest of the line from every '<', and so does the
     # HTML parser of Python-Markdown, so at most 300 '<' per item.
-    "'<a:' repeated": lambda k: _topics(10 * k, lambda n: "- " + "<a:" * 290 + "\n"),
-    "'<a:' past the cap": lambda k: _topics(40, lambda n: "- " + "<a:" * (330 * k) + "\n"),
+    "'<a:' repeated": lambda k: _topics(40 * k, lambda n: "- " + "<a:" * 290 + "\n"),
+    "'<a:' past the cap": lambda k: _topics(160, lambda n: "- " + "<a:" * (330 * k) + "\n"),
     # Spaces inside a heading: its pattern once backtracked in cubic time over them.
-    "spaces in headings": lambda k: "".join(f"### 题{n}" + " " * (1_000 * k) + "x\n\n- 点\n\n" for n in range(20)),
+    "spaces in headings": lambda k: "".join(f"### 题{n}" + " " * (1_000 * k) + "x\n\n- 点\n\n" for n in range(80)),
     # A long tag or attribute name: the HTML rules' patterns read it again from each letter.
-    "long tag and attribute names": lambda k: _topics(20, lambda n: "- <" + "a" * (1_000 * k) + " <b "
-                                                      + "c" * (1_000 * k) + '">\n'),
+    "long tag and attribute names": lambda k: _topics(80, lambda n: "- <" + "a" * (500 * k) + " <b "
+                                                      + "c" * (500 * k) + '">\n'),
     # Brackets: Python-Markdown's link search is quadratic in them, so at most 300 per item.
     "'[' repeated": lambda k: _topics(10 * k, lambda n: "- " + "[" * 290 + "\n"),
     # Nested inline HTML, as deep as allowed, in ever more items.
-    "nested inline HTML": lambda k: _topics(20 * k, lambda n: "- " + "<b>" * 30 + "字" + "</b>" * 30 + "\n"),
+    "nested inline HTML": lambda k: _topics(80 * k, lambda n: "- " + "<b>" * 30 + "字" + "</b>" * 30 + "\n"),
     # Quotes as deep as allowed (Python-Markdown parses a quote again at each level), in more paragraphs.
-    "quotes 30 deep": lambda k: _topics(4 * k, lambda n: "".join("> " * depth + "字\n" for depth in range(30))),
+    "quotes 30 deep": lambda k: _topics(16 * k, lambda n: "".join("> " * depth + "字\n" for depth in range(30))),
     # Long lines of text, each just under the cap.
-    "lines of 9,000 characters": lambda k: _topics(4 * k, lambda n: "- " + "字词 word " * 1_100 + "\n"),
+    "lines of 9,000 characters": lambda k: _topics(16 * k, lambda n: "- " + "字词 word " * 1_100 + "\n"),
     # One line far past the cap: refused as fast as it is read.
     "one line of megabytes": lambda k: "### 题\n\n- " + "a" * (600 * 1024 * k) + "\n",
 }
