@@ -55,6 +55,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     # A long tag or attribute name: the HTML rules' patterns read it again from each letter.
     "long tag and attribute names": lambda k: _topics(80, lambda n: "- <" + "a" * (500 * k) + " <b "
                                                       + "c" * (500 * k) + '">\n'),
+    # A run of backticks: the house style's code-span pattern tried every length of it from every backtick.
+    "backtick runs": lambda k: _topics(40, lambda n: "- 字 " + "`" * (1_000 * k) + " 字\n"),
     # Brackets: Python-Markdown's link search is quadratic in them, so at most 300 per item.
     "'[' repeated": lambda k: _topics(10 * k, lambda n: "- " + "[" * 290 + "\n"),
     # Nested inline HTML, as deep as allowed, in ever more items.
