@@ -552,3 +552,15 @@ def test_check_escapes_what_a_report_would_make_a_terminal_do(project, cli):
         assert result.exit_code == 1
         assert "\x1b" not in result.output and "\x07" not in result.output
         assert "U+001B" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("unit", ["a", "<a:", "`", "a.", "a@", "a://", "<a ", "[", "> ", " "])
+def test_check_reads_a_long_line_of_any_repetition_quickly(project, cli, unit):
+    import time
+
+    line = unit * (9_000 // len(unit))
+    edit_report(project, "## 算法与模型发展", f"## 算法与模型发展\n\n### 长行\n\n- 字 {line} 字\n\n### 标题{line}x\n\n- 点\n")
+    started = time.process_time()
+    result = cli("check", "2020")
+    assert time.process_time() - started < 5, unit
+    assert "Traceback" not in result.output
