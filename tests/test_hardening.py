@@ -564,3 +564,11 @@ def test_check_reads_a_long_line_of_any_repetition_quickly(project, cli, unit):
     result = cli("check", "2020")
     assert time.process_time() - started < 5, unit
     assert "Traceback" not in result.output
+
+
+def test_an_internationalised_site_url_reaches_the_headers_in_ascii(project, cli):
+    result = cli("publish", "2020", "--only", "email", "-q", "--site-url", "https://例子.测试/路径")
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes((project / "dist" / "2020" / "email.eml").read_bytes(), policy=policy.SMTP)
+    assert message["Message-ID"] == "<aireport-2020@xn--fsqu00a.xn--0zwm56d>"
+    assert "<https://xn--fsqu00a.xn--0zwm56d/%E8%B7%AF%E5%BE%84/unsubscribe>" in message["List-Unsubscribe"]
