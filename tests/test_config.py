@@ -52,3 +52,35 @@ def test_command_line_overrides_are_validated_and_name_the_flag(tmp_path):
     with pytest.raises(ConfigError) as caught:
         config.with_overrides(site_url="ftp://x")
     assert caught.value.message == "--site-url ftp://x: must be an absolute http(s) URL such as https://example.org"
+
+
+def test_smtp_settings_are_a_table_of_their_own_checked_with_the_rest(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.aireport]\nemail = "short"\n\n[tool.aireport.smtp]\nhost = "mail.example.org:25"\n'
+        'security = "ssl"\nport = "587"\npassword = "hunter2"\nusernme = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert caught.value.message.splitlines() == [
+        'pyproject.toml:2: [tool.aireport] email: must be "full" (the whole report) or "digest" '
+        '(a summary linking to the web page)',
+        "pyproject.toml:5: [tool.aireport.smtp] host: must be a host name such as smtp.example.org "
+        "(the port is `port`)",
+        "pyproject.toml:6: [tool.aireport.smtp] security: must be one of starttls, tls, none",
+        "pyproject.toml:7: [tool.aireport.smtp] port: must be a whole number",
+        "pyproject.toml:8: [tool.aireport.smtp] password: a password is never read from a file; "
+        "set AIREPORT_SMTP_PASSWORD in the environment",
+        "pyproject.toml:9: [tool.aireport.smtp] usernme: unknown setting; did you mean 'username'?",
+    ]
+
+
+def test_smtp_defaults_and_the_command_line_address(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.aireport.smtp]\nhost = "smtp.example.org"\nsecurity = "tls"\n',
+                                             encoding="utf-8")
+    config = load_config(tmp_path)
+    assert config.smtp.address == ("smtp.example.org", 465) and not config.smtp.loopback
+    assert config.with_overrides(site_url="https://a.example").smtp == config.smtp
+    local = config.with_smtp("127.0.0.1", 2525).smtp
+    assert local.address == ("127.0.0.1", 2525) and local.loopback and local.security == "tls"
+    assert load_config(tmp_path / "nowhere").smtp.address == ("localhost", 25)  # a local Postfix
+    assert config.with_smtp("smtp.example.org").smtp.address == ("smtp.example.org", 465)

@@ -144,8 +144,45 @@ def test_preheader_is_the_summary_hidden(fixture_dist):
     assert without_glue(html).count(summary) == 2  # the preheader, then the summary block readers see
 
 
-def test_digest_links_every_topic_to_its_place_on_the_web_page(fixture_dist):
+@pytest.fixture(scope="session")
+def digest_dist(tmp_path_factory) -> Path:
+    """The fixture report's e-mail (and web page) with `email = "digest"`."""
+    root = make_project(tmp_path_factory.mktemp("digest") / "project")
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + 'email = "digest"\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        return publish_project(root, root / "dist", "2020", only=("email", "web"))
+
+
+def words(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", without_glue(html))
+
+
+def test_full_email_is_the_whole_report(fixture_dist):
+    html, text = without_glue(read(fixture_dist, "email.html")), read(fixture_dist, "email.txt")
+    report = load_report(FIXTURE / "issues" / "2020.md")
+    assert "这是本期报告的全文版" in html and "这是本期报告的全文版" in text
+    assert "摘要" not in html
+    for section in report.sections:  # the editor's note and the closing summary too
+        assert f"{section.title}</a></h2>" in html and f"【{section.label}】" in text
+        for paragraph in section.paragraphs:
+            assert words(paragraph.html) in words(html)
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    for topic in (t for s in report.sections for t in s.topics):
+        for paragraph in topic.paragraphs:
+            assert words(paragraph.html) in words(html) and paragraph.plain.splitlines()[0][:20] in text
+        for link in topic.links:
+            assert link.url.replace("&", "&amp;") in [h for h in hrefs] and link.url in text
+    # Items are whole, sub-points included, not cut to their first sentence.
+    assert "自监督学习成为主流" in html
+    assert ELLIPSIS not in html
+
+
+def test_digest_says_it_is_one_and_links_every_topic_to_its_place_on_the_web_page(digest_dist):
+    fixture_dist = digest_dist
     html = without_glue(read(fixture_dist, "email.html"))
+    assert "这是本期报告的摘要版" in html and "这是本期报告的摘要版" in read(fixture_dist, "email.txt")
     page_url = f"{FIXTURE_SITE}/2020/"
     web_ids = {a["id"] for _, a in Collector(read(fixture_dist, "index.html")).tags if "id" in a}
     anchors = [href[len(page_url) + 1:] for href in re.findall(r'href="([^"]+)"', html)
@@ -157,11 +194,11 @@ def test_digest_links_every_topic_to_its_place_on_the_web_page(fixture_dist):
     for topic in (t for s in shown for t in s.topics):
         assert f">{topic.title}</a></h3>" in html
     assert [int(n) for n in re.findall(r'<span class="rank"[^>]*>No\.(\d+)</span>', html)] == [3, 2, 1]
-    assert "编者按" not in html  # the digest leaves the editor's note to the full page
+    assert "编者按</a></h2>" not in html  # the digest leaves the editor's note to the full page
 
 
-def test_digest_shows_each_item_label_with_its_first_sentence(fixture_dist):
-    html = without_glue(read(fixture_dist, "email.html"))
+def test_digest_shows_each_item_label_with_its_first_sentence(digest_dist):
+    html = without_glue(read(digest_dist, "email.html"))
     assert ">事件</strong>：2020 年 5 月，OpenAI 发布了拥有 1750亿参数的 GPT-3。</li>" in html
     assert ">意义</strong>：GPT-3 是 NLP 领域的一次重大突破。</li>" in html  # first sub-point
     assert "自监督学习成为主流" not in html  # later sub-points stay on the web page
@@ -174,7 +211,7 @@ def test_buttons_and_footer_use_the_configured_urls(fixture_dist):
     page = Collector(read(fixture_dist, "email.html"))
     hrefs = [a["href"] for a in page.find("a")]
     buttons = [a["href"] for a in page.find("a") if "button" in a.get("class", "")]
-    assert buttons == [f"{FIXTURE_SITE}/2020/", f"{FIXTURE_SITE}/2020/aireport-2020.pdf", f"{FIXTURE_SITE}/2020/"]
+    assert buttons == [f"{FIXTURE_SITE}/2020/", f"{FIXTURE_SITE}/2020/aireport-2020.pdf"]
     assert f"{FIXTURE_SITE}/unsubscribe" in hrefs and "mailto:editor@example.org" in hrefs
     html = read(fixture_dist, "email.html")
     assert "测试编辑部" in html and "你收到这封邮件，是因为你订阅了" in html
@@ -197,7 +234,7 @@ def test_no_block_ends_on_a_line_of_one_character(real_dist, width):
 # --- the plain text -------------------------------------------------------------------------------
 
 
-def test_text_is_a_wrapped_digest_with_link_footnotes(real_dist):
+def test_text_is_the_whole_report_wrapped_with_its_links(real_dist):
     text = read(real_dist, "email.txt")
     report = load_report(ROOT / "issues" / "2020.md")
     for line in text.splitlines():
@@ -205,16 +242,26 @@ def test_text_is_a_wrapped_digest_with_link_footnotes(real_dist):
         assert not re.match(r"\s*[，。、；：？！）》」]", line), line
     assert not re.search(r"<[a-z/][^>]*>|&[a-z]+;|&#\d+;", text)
     assert f"在线阅读：{REAL_SITE}/2020/" in text and f"PDF 年度手册：{REAL_SITE}/2020/aireport-2020.pdf" in text
-    for chapter in report.chapters:
-        assert f"【{chapter.label}】" in text
+    for section in report.sections:
+        assert f"【{section.label}】" in text
+    assert [line.strip() for line in text.splitlines() if line.startswith("    https://")] == \
+        [link.url for link in report.links]
+    assert ("\n  * 意义\n    - GPT-3 的问世是 NLP 领域的重大突破，推动语言模型进入商业与科研应\n"
+            "      用；") in text
+    assert f"退订：{REAL_SITE}/unsubscribe" in text
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_digest_text_has_link_footnotes(digest_dist):
+    text = read(digest_dist, "email.txt")
+    report = load_report(FIXTURE / "issues" / "2020.md")
+    page = f"{FIXTURE_SITE}/2020/"
     notes = [int(n) for n in re.findall(r"^(?:No\.\d+ )?.+ \[(\d+)\]$", text, flags=re.M)]
     targets = dict(re.findall(r"^\[(\d+)\] (https://\S+)$", text, flags=re.M))
     topics = [t for s in report.sections for t in s.topics]
     assert notes == list(range(1, len(topics) + 1))
-    assert [targets[str(n)] for n in notes] == [f"{REAL_SITE}/2020/#{t.anchor}" for t in topics]
-    assert "\n  * 事件：2020 年 5 月，OpenAI 推出拥有 1750亿参数的 GPT-3，它是 2020 年\n    参数量最大的 NLP 模型。\n" in text
-    assert f"退订：{REAL_SITE}/unsubscribe" in text
-    assert text.endswith("\n") and not text.endswith("\n\n")
+    assert [targets[str(n)] for n in notes] == [f"{page}#{t.anchor}" for t in topics]
+    assert "\n  * 事件：2020 年 5 月，OpenAI 发布了拥有 1750亿参数的 GPT-3。\n" in text
 
 
 def test_wrap_breaks_between_chinese_characters_but_not_inside_words():
@@ -336,8 +383,20 @@ def test_an_email_over_the_budget_fails_the_build_with_one_line(project, cli):
     result = cli("publish", "2020", "--only", "email")
     assert result.exit_code == 1
     assert re.fullmatch(r"Error: dist/2020/email\.html: \d+\.\d KB is over the e-mail budget of 80 KB "
-                        r"\(Gmail clips longer messages\); shorten the report's topics or items\n", result.stderr)
+                        r"\(Gmail clips longer messages\); shorten the report's topics or items, or set "
+                        r"email = \"digest\" in \[tool.aireport\] to send a summary instead\n", result.stderr)
     assert not (project / "dist" / "2020").exists()
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021, 2022])
+def test_every_real_report_fits_the_budget_in_full(year):
+    config = load_config(ROOT)
+    assert config.email == "full"
+    report = load_report(ROOT / "issues" / f"{year}.md")
+    site = Site(config, make_environment(ROOT / "templates"), (report,))
+    html = render_email(report, site)[f"{year}/email.html"]
+    assert len(html) < HTML_BUDGET
+    assert all(link.url.replace("&", "&amp;").encode() in html for link in report.links)
 
 
 def test_budget_is_checked_on_the_rendered_html():

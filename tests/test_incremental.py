@@ -203,3 +203,11 @@ def test_a_published_year_whose_report_breaks_stays_listed(project, cli, args):
             in result.stderr.splitlines())
     assert (project / "dist" / "index.html").read_bytes() == archive
     assert b'href="2021/"' in archive
+
+
+def test_a_change_to_the_sending_settings_rebuilds_nothing(project):
+    run(project)
+    settings = project / "pyproject.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + '\n[tool.aireport.smtp]\nhost = "mail.example.org"\n',
+                        encoding="utf-8")
+    assert written(run(project)) == []

@@ -295,7 +295,8 @@ def test_a_report_too_long_for_an_email_fails_on_the_budget_and_writes_nothing_o
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     budget = re.fullmatch(r"Error: dist-email/2020/email\.html: (\d+\.\d) KB is over the e-mail budget of 80 KB "
-                          r"\(Gmail clips longer messages\); shorten the report's topics or items",
+                          r"\(Gmail clips longer messages\); shorten the report's topics or items, "
+                          r"or set email = \"digest\" in \[tool.aireport\] to send a summary instead",
                           result.stderr.splitlines()[-1])
     assert budget, result.stderr
     assert float(budget[1]) > 1000  # measured on the whole report, not on a cut-off part

@@ -171,3 +171,81 @@ def serve(years: tuple[str, ...], port: int, host: str, open_browser: bool, out:
     options = ServeOptions(years=years, port=port, host=host, open_browser=open_browser, out=out, paper=paper,
                            drafts=drafts, only=parse_only(only), pdf_on_request=pdf_on_request)
     run_serve(project.root, options, lambda line: click.echo(line, err=True))
+
+
+def _smtp_address(ctx, param, value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value}: give HOST:PORT, such as 127.0.0.1:25")
+    return host.strip("[]"), int(port)
+
+
+@main.command()
+@click.argument("year")
+@click.option("--list", "list_path", type=click.Path(path_type=Path), metavar="FILE.csv",
+              help="Subscribers: a CSV file with a header row, an `email` column and an optional `name`.")
+@click.option("--test", "test_address", metavar="ADDRESS", help="Send one proof copy to ADDRESS; not recorded.")
+@click.option("--dry-run", is_flag=True, help="Print who would get the e-mail; send nothing.")
+@click.option("--smtp", "smtp_address", callback=_smtp_address, metavar="HOST:PORT",
+              help="SMTP server instead of host and port in [tool.aireport.smtp].")
+@click.option("--rate", type=click.FloatRange(min=0), default=10, show_default=True,
+              help="Messages a second at most, over all connections; 0 for no limit.")
+@click.option("--connections", type=click.IntRange(1, 32), default=2, show_default=True,
+              help="Parallel SMTP connections.")
+def send(year: str, list_path: Path | None, test_address: str | None, dry_run: bool,
+         smtp_address: tuple[str, int] | None, rate: float, connections: int) -> None:
+    """Send the published e-mail edition of YEAR to every subscriber on the list, once.
+
+    Every recipient is recorded in the send ledger, so sending again mails only
+    those not reached yet, and a send that was stopped resumes where it left off.
+    Needs AIREPORT_UNSUBSCRIBE_SECRET (and AIREPORT_SMTP_PASSWORD with a username)."""
+    from aireport.errors import AiReportError
+    from aireport.project import open_project
+    from aireport.send.delivery import Limits
+    from aireport.send.progress import SendProgress
+    from aireport.send.run import SendOptions, send as run_send
+
+    host, port = smtp_address or (None, None)
+    options = SendOptions(year=year, list_path=list_path, test_address=test_address, dry_run=dry_run,
+                          limits=Limits(rate=rate, connections=connections), smtp_host=host, smtp_port=port)
+    progress = SendProgress()
+    try:
+        result = run_send(open_project(Path.cwd()), options, progress)
+    finally:
+        progress.close()
+    if list_path is not None:
+        for line in result.summary.lines(list_path):
+            click.echo(line, err=True)
+    if result.would_send is not None:
+        count = sum(1 for address in result.would_send if click.echo(address) or True)
+        click.echo(f"{year}: would send to {count}; nothing sent (--dry-run)", err=True)
+    elif test_address is not None:
+        click.echo(f"{year}: proof copy sent to {test_address} (not recorded)", err=True)
+    else:
+        click.echo(result.line(), err=True)
+    if result.tally.stopped:
+        raise AiReportError(result.tally.stopped)
+
+
+@main.command()
+@click.argument("addresses", nargs=-1, required=True)
+def suppress(addresses: tuple[str, ...]) -> None:
+    """Never mail these ADDRESSES again (recorded in the send ledger)."""
+    from aireport.project import open_project
+    from aireport.send.run import suppress as run_suppress
+
+    for line in run_suppress(open_project(Path.cwd()), addresses):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("year", required=False)
+def sends(year: str | None) -> None:
+    """What was sent, failed, deferred or is pending, per year (or for YEAR), from the send ledger."""
+    from aireport.project import open_project
+    from aireport.send.run import sends as run_sends
+
+    for line in run_sends(open_project(Path.cwd()), year):
+        click.echo(line)

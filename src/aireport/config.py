@@ -6,7 +6,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +16,38 @@ from aireport.errors import ConfigError, display_path
 PAPER_SIZES = ("A5", "A4")
 # Characters that reorder what a terminal, a mail client or a feed reader shows.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+EMAIL_KINDS = ("full", "digest")
+SECURITY = ("starttls", "tls", "none")
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """`[tool.aireport.smtp]`: where `aireport send` hands its messages, and how it signs them.
+
+    The password is never a setting: it comes from AIREPORT_SMTP_PASSWORD only.
+    """
+
+    host: str = "localhost"
+    port: int | None = None  # None: the usual port of `security`
+    security: str = "starttls"  # a loopback host may still speak plain SMTP when it offers no STARTTLS
+    username: str | None = None
+    dkim_key: str | None = None  # a PEM private key, relative to the project root
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None  # default: the From address's domain
+
+    @property
+    def address(self) -> tuple[str, int]:
+        # A local Postfix listens on 25; a provider's submission port for STARTTLS is 587.
+        default = {"tls": 465, "starttls": 25 if self.loopback else 587, "none": 25}[self.security]
+        return self.host, self.port or default
+
+    @property
+    def loopback(self) -> bool:
+        return self.host.lower() in LOOPBACK
+
+
+SMTP_KEYS = tuple(f.name for f in fields(SmtpConfig))
 
 
 @dataclass(frozen=True)
@@ -32,6 +64,13 @@ class Config:
     email_from: str | None = None
     unsubscribe_url: str | None = None
     feed_limit: int = 50
+    email: str = "full"  # the e-mail edition: the whole report, or a digest that links to the web page
+    ledger: str = ".aireport/sends.sqlite3"  # the send records, relative to the root; never in dist/ or a cache
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+    @property
+    def ledger_path(self) -> Path:
+        return (self.root / self.ledger).resolve()
 
     @property
     def issues_dir(self) -> Path:
@@ -67,13 +106,21 @@ class Config:
         given = {k: v for k, v in overrides.items() if v is not None}
         if not given:
             return self
-        merged = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "root"}
+        merged = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("root", "smtp")}
         merged = {k: v for k, v in merged.items() if v is not None} | given
-        return _validated(self.root, merged, source=COMMAND_LINE, text="")
+        return replace(_validated(self.root, merged, source=COMMAND_LINE, text=""), smtp=self.smtp)
+
+    def with_smtp(self, host: str | None = None, port: int | None = None) -> Config:
+        """`--smtp HOST:PORT` in place of the host and port of [tool.aireport.smtp]."""
+        if host is None:
+            return self
+        return replace(self, smtp=replace(self.smtp, host=host, port=port))
 
 
 COMMAND_LINE = "command line"
 FLAGS = {"output": "--out", "site_url": "--site-url"}
+TABLE = "tool.aireport"
+SMTP_TABLE = "tool.aireport.smtp"
 KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
@@ -135,34 +182,70 @@ def _read_settings(pyproject: Path) -> str:
 def _validated(root: Path, table: dict[str, Any], source: str, text: str) -> Config:
     problems: list[tuple[int, str]] = []
 
-    def complain(key: str, message: str) -> None:
-        if source == COMMAND_LINE:
-            problems.append((0, f"{FLAGS.get(key, key)} {shown(table[key])}: {message}"))
-            return
-        line = _line_of(text, key)
-        where = f"{source}:{line}" if line else source
-        problems.append((line or 0, f"{where}: [tool.aireport] {shown(key)}: {message}"))
+    def complainer(section: str, given: dict[str, Any]):
+        def complain(key: str, message: str) -> None:
+            if source == COMMAND_LINE:
+                problems.append((0, f"{FLAGS.get(key, key)} {shown(given[key])}: {message}"))
+                return
+            line = _line_of(text, key, section)
+            where = f"{source}:{line}" if line else source
+            problems.append((line or 0, f"{where}: [{section}] {shown(key)}: {message}"))
+        return complain
 
-    for key in sorted(set(table) - set(KEYS)):
-        hint = difflib.get_close_matches(key, KEYS, n=1)
-        complain(key, "unknown setting" + (f"; did you mean '{hint[0]}'?" if hint else ""))
-    values = {}
-    for key, value in table.items():
-        if key not in KEYS:
-            continue
-        expected = int if key == "feed_limit" else str
-        if isinstance(value, str) and (bad := control_character(value)):
-            complain(key, f"contains the control character {bad}; settings are one line of text")
-        elif isinstance(value, expected) and not isinstance(value, bool):
-            values[key] = value
-        else:
-            complain(key, f"must be a {'whole number' if expected is int else 'string'}")
+    complain = complainer(TABLE, table)
+    values = _typed(table, KEYS, {"feed_limit": int, "smtp": dict}, complain)
     _check_values(values, complain)
+    if "smtp" in values:
+        smtp_table = values["smtp"]
+        smtp_complain = complainer(SMTP_TABLE, smtp_table)
+        smtp_values = _typed(smtp_table, SMTP_KEYS, {"port": int}, smtp_complain)
+        _check_smtp(smtp_values, smtp_complain)
+        values["smtp"] = replace(SmtpConfig(), **smtp_values)
     if problems:
         raise ConfigError("\n".join(message for _, message in sorted(problems)))
     if "site_url" in values:
         values["site_url"] = values["site_url"].rstrip("/")
     return replace(Config(root=root), **values)
+
+
+def _typed(table: dict[str, Any], keys: tuple[str, ...], types: dict[str, type], complain) -> dict[str, Any]:
+    """The known settings of `table` that have the right type; a complaint for each other one."""
+    for key in sorted(set(table) - set(keys)):
+        if "pass" in key.lower():
+            complain(key, "a password is never read from a file; set AIREPORT_SMTP_PASSWORD in the environment")
+            continue
+        hint = difflib.get_close_matches(key, keys, n=1)
+        complain(key, "unknown setting" + (f"; did you mean '{hint[0]}'?" if hint else ""))
+    values = {}
+    names = {int: "whole number", str: "string", dict: "table"}
+    for key, value in table.items():
+        if key not in keys:
+            continue
+        expected = types.get(key, str)
+        if isinstance(value, str) and (bad := control_character(value)):
+            complain(key, f"contains the control character {bad}; settings are one line of text")
+        elif isinstance(value, expected) and not isinstance(value, bool):
+            values[key] = value
+        else:
+            complain(key, f"must be a {names[expected]}")
+    return values
+
+
+def _check_smtp(values: dict[str, Any], complain) -> None:
+    security = values.get("security")
+    if security is not None and security not in SECURITY:
+        complain("security", f"must be one of {', '.join(SECURITY)}")
+    port = values.get("port")
+    if port is not None and not 0 < port < 65536:
+        complain("port", "must be between 1 and 65535")
+    for key in ("host", "username", "dkim_key", "dkim_selector", "dkim_domain"):
+        if key in values and not values[key].strip():
+            complain(key, "must not be empty")
+    host = values.get("host", "")
+    if re.search(r"[\s/]", host) or host.count(":") == 1:
+        complain("host", "must be a host name such as smtp.example.org (the port is `port`)")
+    if "dkim_key" in values and "dkim_selector" not in values:
+        complain("dkim_key", "needs dkim_selector too (the DNS name is SELECTOR._domainkey.DOMAIN)")
 
 
 def _check_values(values: dict[str, Any], complain) -> None:
@@ -185,7 +268,10 @@ def _check_values(values: dict[str, Any], complain) -> None:
     limit = values.get("feed_limit")
     if limit is not None and limit < 1:
         complain("feed_limit", "must be at least 1")
-    for key in ("title", "publisher", "output"):
+    email = values.get("email")
+    if email is not None and email not in EMAIL_KINDS:
+        complain("email", "must be \"full\" (the whole report) or \"digest\" (a summary linking to the web page)")
+    for key in ("title", "publisher", "output", "ledger"):
         if key in values and not values[key].strip():
             complain(key, "must not be empty")
 
@@ -228,13 +314,13 @@ def _line_of_table(text: str) -> int:
     return 1
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """The line of `key = ...` inside [tool.aireport], for error messages."""
+def _line_of(text: str, key: str, section: str = TABLE) -> int | None:
+    """The line of `key = ...` inside [section], for error messages."""
     inside = False
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("["):
-            inside = stripped == "[tool.aireport]"
+            inside = stripped == f"[{section}]"
         elif inside and re.match(rf"{re.escape(key)}\s*=", stripped):
             return number
     return None

@@ -28,6 +28,8 @@ CACHE_FOLDER = ".aireport-cache"
 CACHE_VERSION = 2
 PACKAGE = Path(__file__).resolve().parents[1]  # all of aireport, not only build/
 # Libraries whose upgrade changes what aireport writes: a sanitiser's security fix must rebuild the pages.
+# Settings no edition reads: where and how `aireport send` delivers. A change there rebuilds nothing.
+NOT_RENDERED = ("smtp", "ledger")
 LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "feedgen", "lxml", "css-inline", "pyyaml", "segno")
 
 
@@ -43,10 +45,11 @@ class BuildCache:
         self.entries = entries
 
     @classmethod
-    def open(cls, config: Config, out: Path, trust: bool = True) -> BuildCache:
+    def open(cls, config: Config, out: Path, trust: bool = True, reading_only: bool = False) -> BuildCache:
+        """The record of `out`. A publish opens it under the output folder's lock, so a temporary of
+        the record is a killed build's and goes; a reader (`aireport send`) leaves such files alone."""
         path = state_path(config, out, ".json")
-        # Called under the output folder's lock: a temporary of this record is a killed build's.
-        for abandoned in path.parent.glob(f"{_temp_prefix(path)}*"):
+        for abandoned in () if reading_only else path.parent.glob(f"{_temp_prefix(path)}*"):
             abandoned.unlink(missing_ok=True)
         entries: dict[str, dict] = {}
         if trust:
@@ -99,7 +102,8 @@ def edition_key(edition: Edition, config: Config, reports: tuple[Report, ...], e
     what is recorded is exactly what was rendered, even when a file changes meanwhile."""
     digest = hashlib.sha256()
     digest.update(f"{edition.name}\0{_code_fingerprint()}\0{extra}\0".encode())
-    digest.update(json.dumps(asdict(config), default=str, sort_keys=True).encode())
+    settings = {key: value for key, value in asdict(config).items() if key not in NOT_RENDERED}
+    digest.update(json.dumps(settings, default=str, sort_keys=True).encode())
     for path in _template_files(config.templates_dir, edition.templates):
         digest.update(f"{path.relative_to(config.templates_dir)}\0".encode() + path.read_bytes())
     for report in reports:

@@ -92,11 +92,12 @@ def sanitise(fragment: str, problems: list[str] | None = None) -> str:
 
 
 def plain_text(fragment: str) -> str:
-    """Readable text of an HTML fragment: links keep their URL in brackets."""
+    """Readable text of an HTML fragment: links keep their URL in brackets, except a cross-reference
+    to a place in the report ("#no-1"), which plain text cannot follow."""
 
     def link(match: re.Match) -> str:
         url, label = html.unescape(match.group(1)), _TAG.sub("", match.group(2))
-        return label if html.unescape(label) == url else f"{label} ({url})"
+        return label if html.unescape(label) == url or url.startswith("#") else f"{label} ({url})"
 
     text = _LINK.sub(link, fragment)
     text = _BLOCK_END.sub("\n", text)

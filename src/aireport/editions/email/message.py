@@ -1,7 +1,9 @@
-"""The e-mail edition: a digest of the report as inlined HTML, as plain text, and as one .eml message."""
+"""The e-mail edition: the whole report (or, with `email = "digest"`, a digest that links to the
+web page) as inlined HTML, as plain text, and as one .eml message."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from aireport.editions.email.digest import Digest, make_digest
@@ -15,13 +17,16 @@ from aireport.editions.templating import render
 # the budget leaves room for what a mailing service adds (tracking, footers).
 HTML_BUDGET = 80 * 1024
 STYLESHEET = "email/style.css"
+_FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=)"#')
 
 
 def render_email(report: Report, site: Site) -> dict[str, bytes]:
     digest = make_digest(report, site)
-    context = {"report": report, "site": site, "digest": digest, "language": report.language}
+    context = {"report": report, "site": site, "digest": digest, "full": site.config.email == "full",
+               "language": report.language}
     html_path = site.email_path(report.year, "html")
-    html = _inline_css(render(site.env, "email/report.html", **context), render(site.env, STYLESHEET))
+    html = _on_the_web_page(render(site.env, "email/report.html", **context), site.page_url(report.year))
+    html = _inline_css(html, render(site.env, STYLESHEET))
     _check_budget(html, site, html_path)
     text = fill(render(site.env, "email/report.txt", **context)).strip("\n") + "\n"
     message = _message(digest, site, text, html)
@@ -30,6 +35,12 @@ def render_email(report: Report, site: Site) -> dict[str, bytes]:
         site.email_path(report.year, "txt"): text.encode("utf-8"),
         site.email_path(report.year, "eml"): message,
     }
+
+
+def _on_the_web_page(html: str, page_url: str) -> str:
+    """A cross-reference inside the report ("#no-1") leads to its place on the web page: a message
+    has no anchors a mail client would follow."""
+    return _FRAGMENT_LINK.sub(lambda match: f'{match.group(1)}"{page_url}#', html)
 
 
 def _inline_css(html: str, css: str) -> str:
@@ -47,7 +58,9 @@ def _check_budget(html: str, site: Site, path: str) -> None:
         where = display_path(site.config.output_dir / path)
         raise BuildError(f"{where}: {size / 1024:.1f} KB is over the e-mail budget of "
                          f"{HTML_BUDGET // 1024} KB (Gmail clips longer messages); "
-                         "shorten the report's topics or items")
+                         "shorten the report's topics or items"
+                         + ("" if site.config.email == "digest" else
+                            ", or set email = \"digest\" in [tool.aireport] to send a summary instead"))
 
 
 def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:

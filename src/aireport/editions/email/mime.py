@@ -63,10 +63,10 @@ class UnsafeHeader(ValueError):
 def _check_headers(envelope: Envelope) -> None:
     """Refuse any value that is not one plain line, whatever checked it before: a CR or LF
     would start a header of its own (Bcc:), and URLs go in List-Unsubscribe unencoded."""
-    values = {"Subject": envelope.subject, "From": envelope.sender, "Message-ID": envelope.message_id,
-              "List-Id": envelope.list_id, "Content-Language": envelope.language,
-              **{"List-Unsubscribe": url for url in envelope.unsubscribe}}
-    for name, value in values.items():
+    values = [("Subject", envelope.subject), ("From", envelope.sender), ("Message-ID", envelope.message_id),
+              ("List-Id", envelope.list_id), ("Content-Language", envelope.language),
+              *(("List-Unsubscribe", url) for url in envelope.unsubscribe)]
+    for name, value in values:
         if not header_safe(value):
             raise UnsafeHeader(f"the e-mail's {name} header would hold {value!r}; it must be one line "
                                "without control characters")

@@ -1,0 +1,44 @@
+"""DKIM signatures (dkimpy), when [tool.aireport.smtp] names a key.
+
+The signature covers the headers a receiver must trust, including RFC 8058's
+List-Unsubscribe and List-Unsubscribe-Post, and the whole body.
+"""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from pathlib import Path
+
+from aireport.config import Config
+from aireport.errors import AiReportError, display_path
+
+SIGNED_HEADERS = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id", b"List-Unsubscribe",
+                  b"List-Unsubscribe-Post", b"MIME-Version", b"Content-Type")
+
+
+class Signer:
+    def __init__(self, key: bytes, selector: str, domain: str):
+        self.key, self.selector, self.domain = key, selector.encode(), domain.encode()
+
+    def sign(self, message: bytes) -> bytes:
+        import dkim
+
+        signature = dkim.sign(message, self.selector, self.domain, self.key, include_headers=list(SIGNED_HEADERS),
+                              canonicalize=(b"relaxed", b"relaxed"))
+        return signature + message
+
+
+def signer(config: Config) -> Signer | None:
+    smtp = config.smtp
+    if smtp.dkim_key is None:
+        return None
+    path = config.root / smtp.dkim_key
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise AiReportError(f"{display_path(path)}: cannot read the DKIM key (dkim_key in "
+                            f"[tool.aireport.smtp]): {exc.strerror}") from None
+    if b"PRIVATE KEY" not in key:
+        raise AiReportError(f"{display_path(path)}: not a PEM private key (dkim_key in [tool.aireport.smtp])")
+    domain = smtp.dkim_domain or parseaddr(config.sender)[1].rpartition("@")[2]
+    return Signer(key, smtp.dkim_selector or "", domain)

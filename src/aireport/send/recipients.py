@@ -1,0 +1,116 @@
+"""The subscriber list: a CSV file with a header row, an `email` column and an optional `name`.
+
+Rows are read one at a time, so a list of any length costs the same memory.
+Addresses are compared with the domain in lower case and the local part as
+written: RFC 5321 lets a server tell `Ann@` from `ann@`, so both are kept (and
+counted, so the editor can see them). Suppression is stricter: an address is
+suppressed whatever the case of any part (see ledger.fold), because mailing a
+person who left is worse than missing one.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aireport.errors import AiReportError, display_path
+
+MAX_ADDRESS = 254
+MAX_LOCAL = 64
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str  # normalised: the domain in lower case (and in ASCII), the local part as written
+    name: str
+    line: int
+
+
+@dataclass
+class ListSummary:
+    """What was skipped while reading, by reason, with the first few lines of each."""
+
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+    duplicates: int = 0
+    case_twins: int = 0  # addresses that differ from an earlier one only in the case of the local part
+    suppressed: int = 0
+    rows: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.invalid) + self.duplicates + self.suppressed
+
+    def lines(self, path: Path) -> list[str]:
+        where = display_path(path)
+        out = [f"{where}:{line}: {problem}; skipped" for line, problem in self.invalid[:10]]
+        if len(self.invalid) > 10:
+            out.append(f"{where}: {len(self.invalid) - 10} more invalid addresses skipped")
+        if self.duplicates:
+            out.append(f"{where}: {self.duplicates} duplicate addresses skipped (each is mailed once)")
+        if self.suppressed:
+            out.append(f"{where}: {self.suppressed} suppressed addresses skipped (unsubscribed or `aireport suppress`)")
+        if self.case_twins:
+            out.append(f"{where}: {self.case_twins} addresses differ from another only in the case of the part "
+                       "before @; both are mailed (servers may tell them apart)")
+        return out
+
+
+def normalise(address: str) -> str | None:
+    """The address with its domain in lower-case ASCII, or None when it is not a deliverable address."""
+    address = address.strip()
+    if address.count("@") != 1 or len(address) > MAX_ADDRESS:
+        return None
+    local, domain = address.split("@")
+    if not (0 < len(local) <= MAX_LOCAL) or not _LOCAL.fullmatch(local):
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii").lower() if not domain.isascii() else domain.lower()
+    except UnicodeError:
+        return None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+        return None
+    return f"{local}@{domain}"
+
+
+def read_list(path: Path, summary: ListSummary) -> Iterator[Recipient]:
+    """Each valid row of the list; invalid ones go into `summary`. Duplicates are left to the caller."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise AiReportError(f"{display_path(path)}: cannot read the list: {exc.strerror}") from None
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            columns = [c.strip().lower() for c in reader.fieldnames or ()]
+            if not columns:
+                raise AiReportError(f"{display_path(path)}: the list is empty; it needs a header row with an "
+                                    "`email` column and one subscriber a row")
+            if "email" not in columns:
+                raise AiReportError(f"{display_path(path)}:1: no `email` column in the header row "
+                                    f"({', '.join(columns)}); name the address column `email`")
+            reader.fieldnames = columns
+            for row in reader:
+                summary.rows += 1
+                yield from _recipient(row, reader.line_num, summary)
+        except UnicodeDecodeError:
+            raise AiReportError(f"{display_path(path)}: not UTF-8 text; save the list as UTF-8 CSV") from None
+        except csv.Error as exc:
+            raise AiReportError(f"{display_path(path)}:{reader.line_num}: not valid CSV: {exc}") from None
+    if summary.rows == 0:
+        raise AiReportError(f"{display_path(path)}: the list has a header row but no subscribers")
+
+
+def _recipient(row: dict, line: int, summary: ListSummary) -> Iterator[Recipient]:
+    given = (row.get("email") or "").strip()
+    address = normalise(given)
+    if address is None:
+        summary.invalid.append((line, f"{given!r} is not an e-mail address" if given else "no address"))
+        return
+    name = " ".join((row.get("name") or "").split())
+    yield Recipient(address, name, line)

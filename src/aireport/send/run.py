@@ -1,0 +1,155 @@
+"""`aireport send`, `suppress` and `sends`: one function each for the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from aireport.errors import AiReportError
+from aireport.project import Project
+from aireport.send.delivery import Delivering, Limits, Tally
+from aireport.send.ledger import Ledger, ledger_path, send_lock
+from aireport.send.recipients import ListSummary, normalise, read_list
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    year: str
+    list_path: Path | None = None
+    test_address: str | None = None
+    dry_run: bool = False
+    limits: Limits = field(default_factory=Limits)
+    smtp_host: str | None = None  # --smtp HOST:PORT
+    smtp_port: int | None = None
+
+
+@dataclass
+class SendResult:
+    year: str
+    summary: ListSummary = field(default_factory=ListSummary)
+    tally: Tally = field(default_factory=Tally)
+    to_send: int = 0
+    sent_before: int = 0
+    failed_before: int = 0
+    in_flight: int = 0  # rows a killed send left in flight, sent again now
+    would_send: Iterator[str] | None = None  # the dry run's recipients
+
+    def line(self) -> str:
+        s, t = self.summary, self.tally
+        skipped = f"skipped {s.skipped}" + (f" ({len(s.invalid)} invalid, {s.duplicates} duplicate, "
+                                             f"{s.suppressed} suppressed)" if s.skipped else "")
+        parts = [f"{self.year}: sent {t.sent}", skipped, f"failed permanently {t.failed}",
+                 f"deferred {t.deferred}" + (" (send again to retry them)" if t.deferred else "")]
+        if self.sent_before:
+            parts.append(f"{self.sent_before} already sent by an earlier send")
+        if self.failed_before:
+            parts.append(f"{self.failed_before} failed permanently in an earlier send (not tried again)")
+        if self.in_flight:
+            parts.append(f"{self.in_flight} that were in flight when the last send stopped were tried again")
+        return ", ".join(parts)
+
+
+def send(project: Project, options: SendOptions, progress: Callable[[int, Tally], None]) -> SendResult:
+    """Send the year's published e-mail edition to the list (or one proof copy) as `options` say."""
+    from aireport.send.edition import published_email
+    from aireport.send.smtp import check_security, password
+
+    config = project.config
+    published = published_email(project, options.year)  # compared with the settings as they are in the file
+    compose = _composer(project, published)
+    smtp = config.with_smtp(options.smtp_host, options.smtp_port).smtp
+    check_security(smtp)
+    sender = parseaddr(config.sender)[1]
+    if options.test_address is not None:
+        return _send_proof(options, smtp, password(smtp), sender, compose)
+    if options.list_path is None:
+        raise AiReportError("give the subscribers with --list FILE.csv (or one address with --test)")
+    secret = None if options.dry_run else password(smtp)
+    path = ledger_path(config)
+    result = SendResult(options.year)
+    with send_lock(path):
+        ledger = Ledger(path)
+        ledger.take_list(options.year, read_list(options.list_path, result.summary), result.summary,
+                         record=not options.dry_run)
+        if options.dry_run:
+            result.would_send = ledger.would_send(options.year)
+            return result
+        result.in_flight = ledger.recover(options.year)
+        counts = ledger.count_work(options.year)
+        result.to_send = counts.get("pending", 0) + counts.get("deferred", 0)
+        result.sent_before, result.failed_before = counts.get("sent", 0), counts.get("failed", 0)
+        delivering = Delivering(path, smtp, secret, sender, compose, options.limits)
+        result.tally = delivering.run(ledger.work(options.year), lambda tally: progress(result.to_send, tally))
+        ledger.close()
+    return result
+
+
+def _composer(project: Project, published: bytes) -> Callable[[str, str], bytes]:
+    from aireport.send.dkim import signer
+    from aireport.send.personalise import Personaliser, unsubscribe_secret
+
+    config = project.config
+    personaliser = Personaliser(published, config.unsubscribe, unsubscribe_secret())
+    signing = signer(config)
+    if signing is None:
+        return personaliser.message
+    return lambda address, name: signing.sign(personaliser.message(address, name))
+
+
+def _send_proof(options: SendOptions, smtp, secret, sender: str, compose) -> SendResult:
+    from aireport.send.smtp import Connection
+
+    address = normalise(options.test_address or "")
+    if address is None:
+        raise AiReportError(f"--test {options.test_address}: not an e-mail address")
+    if options.dry_run:
+        raise AiReportError("--test sends one proof copy; leave out --dry-run")
+    connection = Connection(smtp, secret)
+    try:
+        answer = connection.send(sender, address, compose(address, ""))
+    finally:
+        connection.close()
+    if answer.state != "sent":
+        raise AiReportError(f"--test {address}: not sent: {answer.text}")
+    result = SendResult(options.year)
+    result.tally.sent = 1
+    return result
+
+
+def suppress(project: Project, addresses: tuple[str, ...]) -> list[str]:
+    """Record each address as never to be mailed again; a line for each."""
+    bad = [a for a in addresses if normalise(a) is None]
+    if bad:
+        raise AiReportError(f"not e-mail addresses: {', '.join(bad)}; nothing was suppressed")
+    ledger = Ledger(ledger_path(project.config))
+    lines = []
+    for address in addresses:
+        new = ledger.suppress(normalise(address) or address, "aireport suppress")
+        lines.append(f"{address}: {'suppressed' if new else 'already suppressed'}")
+    ledger.close()
+    return lines
+
+
+def sends(project: Project, year: str | None) -> list[str]:
+    """What the ledger holds: each edition's recipients by state, and how many were in flight at a kill."""
+    path = ledger_path(project.config)
+    if not path.is_file():
+        return [f"nothing sent yet (no ledger at {project.config.ledger})"]
+    ledger = Ledger(path)
+    lines = []
+    for edition, states, in_flight in ledger.status(year):
+        counts = ", ".join(f"{states.get(state, 0)} {state}" for state in ("sent", "failed", "deferred", "pending",
+                                                                           "sending"))
+        line = f"{edition}: {counts}"
+        if in_flight:
+            line += (f"; {in_flight} were in flight when a send was killed and were sent again "
+                     "(those few may have arrived twice)")
+        lines.append(line)
+        lines += [f"  {address}: {state}: {answer}" for address, state, answer in ledger.failures(edition)]
+    if not lines:
+        lines.append(f"{year}: nothing sent yet" if year else "nothing sent yet")
+    lines.append(f"suppressed addresses: {ledger.suppressed_count()}")
+    ledger.close()
+    return lines

@@ -1,0 +1,206 @@
+"""`aireport send` against a real SMTP server (aiosmtpd on 127.0.0.1): who gets what, once."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from aireport.send import delivery
+from aireport.send.personalise import verified_address
+
+from smtp_server import Recorder, Server
+
+SECRET = "a-test-secret-of-some-length"
+SITE_UNSUBSCRIBE = "https://reports.example.org/ai/unsubscribe"  # tests/data/fixture/pyproject.toml
+
+
+@pytest.fixture
+def published(project, cli, monkeypatch) -> Path:
+    """The fixture project with its 2020 e-mail edition published and the unsubscribe secret set."""
+    monkeypatch.setenv("AIREPORT_UNSUBSCRIBE_SECRET", SECRET)
+    monkeypatch.setattr(delivery, "BACKOFF", 0.01)
+    result = cli("publish", "2020", "--only", "email")
+    assert result.exit_code == 0, result.output
+    return project
+
+
+def write_list(path: Path, addresses, extra: str = "") -> Path:
+    path.write_text("email,name\n" + "".join(f"{a},读者 {i}\n" for i, a in enumerate(addresses)) + extra,
+                    encoding="utf-8")
+    return path
+
+
+def send(cli, port: int, *args: str):
+    return cli("send", "2020", "--smtp", f"127.0.0.1:{port}", "--rate", "0", "--connections", "3", *args)
+
+
+def parse(data: bytes):
+    return BytesParser(policy=policy.default).parsebytes(data)
+
+
+def personal_url(message) -> str:
+    (url,) = re.findall(r"<(https://[^>]+)>", message["List-Unsubscribe"])
+    return url
+
+
+def test_each_recipient_gets_one_message_of_their_own_and_failures_are_recorded(published, cli):
+    addresses = [f"reader{n}@example.org" for n in range(40)]
+    answers = {"reader5@example.org": ["450 4.2.0 mailbox busy"],  # deferred, then accepted on the second try
+               "reader6@example.org": ["421 4.3.2 closing"],  # the server hangs up; sent over a new connection
+               "reader7@example.org": ["550 5.1.1 no such user"],  # failed for good
+               "reader8@example.org": ["451 4.3.0 try later"] * 3}  # still deferred after three tries
+    recorder = Recorder(answers, drop={"reader9@example.org"})  # connection cut in the middle of DATA
+    listing = write_list(published / "list.csv", addresses,
+                         extra="not-an-address,x\nREADER1@EXAMPLE.ORG,twin\nreader2@Example.org,dup\n")
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", str(listing))
+    assert result.exit_code == 0, result.output
+    assert "list.csv:42: 'not-an-address' is not an e-mail address; skipped" in result.stderr
+    assert "1 duplicate addresses skipped" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "2020: sent 39, skipped 2 (1 invalid, 1 duplicate, 0 suppressed), failed permanently 1, "
+        "deferred 1 (send again to retry them)")
+    expected = {a for a in addresses if a not in ("reader7@example.org", "reader8@example.org")}
+    expected.add("READER1@example.org")  # the local part's case may matter to the server: both are mailed
+    assert set(recorder.counts) == expected and set(recorder.counts.values()) == {1}
+
+    published_eml = parse((published / "dist" / "2020" / "email.eml").read_bytes())
+    published_parts = [p.get_content() for p in published_eml.iter_parts()]
+    message_ids = set()
+    for recipient, data in recorder.received:
+        message = parse(data)
+        assert message["To"].addresses[0].addr_spec == recipient
+        url = personal_url(message)
+        assert url.startswith(SITE_UNSUBSCRIBE + "?")
+        assert verified_address(url.split("?", 1)[1], SECRET.encode()) == recipient
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        text, html = (p.get_content() for p in message.iter_parts())
+        assert text.count(url) == 1 and html.count(url.replace("&", "&amp;")) == 1
+        assert text.replace(url, SITE_UNSUBSCRIBE) == published_parts[0]
+        assert html.replace(url.replace("&", "&amp;"), SITE_UNSUBSCRIBE) == published_parts[1]
+        assert message["Subject"] == published_eml["Subject"] and message.defects == []
+        message_ids.add(message["Message-ID"])
+    assert len(message_ids) == len(recorder.received)
+
+    status = cli("sends", "2020").output
+    assert status.startswith("2020: 39 sent, 1 failed, 1 deferred, 0 pending, 0 sending\n")
+    assert "reader7@example.org: failed: 550 5.1.1 no such user" in status
+    assert "reader8@example.org: deferred: 451 4.3.0 try later" in status
+
+    with Server(recorder) as port:  # the next send retries only the deferred one
+        again = send(cli, port, "--list", str(listing))
+    assert again.exit_code == 0, again.output
+    assert again.stderr.splitlines()[-1].startswith("2020: sent 1, ")
+    assert "39 already sent by an earlier send" in again.stderr
+    assert recorder.counts["reader8@example.org"] == 1 and recorder.counts["reader7@example.org"] == 0
+    assert set(recorder.counts.values()) == {1} and "reader7@example.org" not in recorder.counts
+
+
+def test_suppressed_addresses_are_skipped(published, cli):
+    assert cli("suppress", "Reader1@example.org").output == "Reader1@example.org: suppressed\n"
+    assert cli("suppress", "reader1@example.org").output == "reader1@example.org: already suppressed\n"
+    recorder = Recorder()
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", str(write_list(published / "l.csv", ["reader1@example.org",
+                                                                                 "reader2@example.org"])))
+    assert "1 suppressed addresses skipped" in result.stderr
+    assert list(recorder.counts) == ["reader2@example.org"]
+
+
+def test_dry_run_and_proof_copy_record_nothing(published, cli):
+    listing = write_list(published / "l.csv", ["a@example.org", "b@example.org"])
+    recorder = Recorder()
+    with Server(recorder) as port:
+        dry = send(cli, port, "--list", str(listing), "--dry-run")
+        proof = send(cli, port, "--test", "editor@example.org")
+    assert dry.stdout == "a@example.org\nb@example.org\n"
+    assert dry.stderr.endswith("2020: would send to 2; nothing sent (--dry-run)\n")
+    assert proof.exit_code == 0 and list(recorder.counts) == ["editor@example.org"]
+    assert cli("sends").output == "nothing sent yet\nsuppressed addresses: 0\n"
+
+
+def test_too_many_failures_in_a_row_stop_the_send(published, cli):
+    addresses = [f"r{n}@example.org" for n in range(60)]
+    recorder = Recorder({a: ["550 5.7.1 relaying denied"] for a in addresses})
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", str(write_list(published / "l.csv", addresses)))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: stopped after 20 recipients failed in a row (last: 550 5.7.1 relaying denied); "
+        "check [tool.aireport.smtp], then send again to resume")
+    failed = int(re.search(r"failed permanently (\d+)", result.stderr).group(1))
+    assert 20 <= failed < 20 + 3  # the other connections may finish the message they hold
+    assert f"{60 - failed} pending" in cli("sends", "2020").output
+
+
+@pytest.mark.parametrize("change, message", [
+    (None, "AIREPORT_UNSUBSCRIBE_SECRET is not set"),
+    ("report", "dist/2020/email.eml: out of date"),
+    ("unpublished", "dist/2020/email.eml: no e-mail edition of 2020; run `aireport publish 2020` first"),
+    ("empty", "l.csv: the list is empty"),
+    ("columns", "l.csv:1: no `email` column in the header row (address, name)"),
+])
+def test_send_refuses_with_one_line(published, cli, monkeypatch, change, message):
+    listing = write_list(published / "l.csv", ["a@example.org"])
+    if change is None:
+        monkeypatch.delenv("AIREPORT_UNSUBSCRIBE_SECRET")
+    elif change == "report":
+        issue = published / "issues" / "2020.md"
+        issue.write_text(issue.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    elif change == "unpublished":
+        (published / "dist" / "2020" / "email.eml").unlink()
+    elif change == "empty":
+        listing.write_text("", encoding="utf-8")
+    else:
+        listing.write_text("address,name\na@example.org,A\n", encoding="utf-8")
+    result = cli("send", "2020", "--list", str(listing), "--smtp", "127.0.0.1:9")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+def test_a_password_is_never_sent_unencrypted_to_another_host(published, cli, monkeypatch):
+    settings = published / "pyproject.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + '\n[tool.aireport.smtp]\nhost = "mail.example.org"\n'
+                        'security = "none"\nusername = "news"\n', encoding="utf-8")
+    result = cli("publish", "2020", "--only", "email")  # the settings are part of what the edition is made from
+    monkeypatch.setenv("AIREPORT_SMTP_PASSWORD", "x")
+    result = cli("send", "2020", "--test", "a@example.org")
+    assert result.exit_code == 1
+    assert "would send the password to mail.example.org unencrypted" in result.stderr
+
+
+def test_dkim_signature_verifies(published, cli, tmp_path):
+    import dkim
+
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True,
+                            capture_output=True).stdout
+    settings = published / "pyproject.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f'\n[tool.aireport.smtp]\ndkim_key = "{key}"\n'
+                        'dkim_selector = "news"\n', encoding="utf-8")
+    assert cli("publish", "2020", "--only", "email").exit_code == 0
+    recorder = Recorder()
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", str(write_list(published / "l.csv", ["a@example.org", "b@example.org"])))
+    assert result.exit_code == 0, result.output
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    asked = []
+
+    def dns(name, timeout=5):
+        asked.append(name)
+        return record
+
+    for _, data in recorder.received:
+        assert data.startswith(b"DKIM-Signature:")
+        assert dkim.verify(data, dnsfunc=dns)
+        signed = re.search(rb"h=([^;]+);", data.replace(b"\r\n ", b"").replace(b"\r\n\t", b"")).group(1)
+        assert b"list-unsubscribe-post" in signed.lower().replace(b" ", b"")
+        assert not dkim.verify(data.replace(b"To: ", b"To: x", 1), dnsfunc=dns)  # a changed header fails
+    assert set(asked) == {b"news._domainkey.example.org."}

@@ -1,0 +1,64 @@
+"""A 2,000-recipient send killed with SIGKILL at several moments, then resumed: nobody is missed,
+and only messages in flight at a kill (at most --connections each time) can arrive twice."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+from smtp_server import Recorder, Server
+from test_send import SECRET, published, write_list  # noqa: F401 - the fixture and helpers
+
+RECIPIENTS = 2000
+CONNECTIONS = 4
+KILL_AFTER = (150, 700, 1300)  # messages the server has stored when each send is killed
+
+
+def start_send(project, port: int, listing, log) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), AIREPORT_UNSUBSCRIBE_SECRET=SECRET)
+    return subprocess.Popen([sys.executable, "-m", "aireport", "send", "2020", "--list", str(listing),
+                             "--smtp", f"127.0.0.1:{port}", "--rate", "0", "--connections", str(CONNECTIONS)],
+                            cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
+@pytest.mark.slow
+def test_killed_sends_resume_without_missing_anyone(published, cli):  # noqa: F811
+    addresses = [f"reader{n}@example.org" for n in range(RECIPIENTS)]
+    listing = write_list(published / "list.csv", addresses)
+    recorder = Recorder(keep=False)
+    in_flight_seen = []
+    with Server(recorder) as port:
+        for threshold in KILL_AFTER:
+            with open(published / "killed.log", "ab") as log:
+                process = start_send(published, port, listing, log)
+            deadline = time.monotonic() + 60
+            while recorder.count < threshold and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert process.poll() is None, "the send finished before it could be killed"
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            status = cli("sends", "2020").output
+            in_flight_seen.append(int(re.search(r"(\d+) sending", status).group(1)))
+        with open(published / "last.log", "wb") as log:
+            last = start_send(published, port, listing, log)
+            last.wait(timeout=120)
+    assert last.returncode == 0, (published / "last.log").read_text(encoding="utf-8")
+
+    assert all(0 <= n <= CONNECTIONS for n in in_flight_seen), in_flight_seen
+    assert set(recorder.counts) == set(addresses)  # nobody missing
+    repeats = sum(count - 1 for count in recorder.counts.values())
+    status = cli("sends", "2020").output
+    resent = int(re.search(r"(\d+) were in flight when a send was killed", status).group(1)) \
+        if "in flight" in status else 0
+    assert status.startswith(f"2020: {RECIPIENTS} sent, 0 failed, 0 deferred, 0 pending, 0 sending")
+    assert resent == sum(in_flight_seen)
+    assert repeats <= resent <= CONNECTIONS * len(KILL_AFTER)
+    print(f"\nkilled after {KILL_AFTER} stored: in flight {in_flight_seen}, repeats {repeats}, "
+          f"stored {recorder.count} for {RECIPIENTS} recipients")
