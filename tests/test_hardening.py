@@ -572,3 +572,14 @@ def test_an_internationalised_site_url_reaches_the_headers_in_ascii(project, cli
     message = email.message_from_bytes((project / "dist" / "2020" / "email.eml").read_bytes(), policy=policy.SMTP)
     assert message["Message-ID"] == "<aireport-2020@xn--fsqu00a.xn--0zwm56d>"
     assert "<https://xn--fsqu00a.xn--0zwm56d/%E8%B7%AF%E5%BE%84/unsubscribe>" in message["List-Unsubscribe"]
+
+
+@pytest.mark.parametrize("key", ["host", "username", "dkim_selector", "dkim_domain"])
+def test_smtp_settings_refuse_control_characters_with_their_line(project, cli, key):
+    (project / "pyproject.toml").write_text(f'[tool.aireport]\ntitle = "AI"\n\n[tool.aireport.smtp]\n'
+                                            f'{key} = "smtp.example.org\\r\\nRCPT TO:<v@evil.example>"\n',
+                                            encoding="utf-8")
+    result = cli("check", "2020")
+    assert result.exit_code == 1
+    line = one_line(result)
+    assert line.startswith(f"Error: pyproject.toml:5: [tool.aireport.smtp] {key}: contains the control character")
