@@ -31,7 +31,7 @@ def test_every_command_and_option_has_help():
     (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"),
     (["publish", "1999"], "Error: issues/1999.md: no report for 1999; create it with `aireport new 1999`\n"),
     (["publish", "2020", "--all"], "Error: give YEARs or --all, not both; --all publishes every report\n"),
-    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,email,pdf,archive,feed,jsonfeed\n"),
+    (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,email,pdf,archive,feed,jsonfeed,search,sitemap\n"),
     (["publish", "2020", "--out", "issues"], "Error: --out issues: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--out", "."], "Error: --out .: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--out", "templates/x"], "Error: --out templates/x: would overwrite the project's own files; choose a separate folder such as dist/\n"),
@@ -78,7 +78,8 @@ def test_publish_prints_progress_and_a_summary_unless_quiet(project, cli):
     result = cli("publish", "2020", "--only", "web,archive")
     lines = result.stderr.splitlines()
     assert lines[0].split()[:2] == ["web", "dist/2020/index.html"]
-    assert lines[-1].startswith("published 2020 into dist/: 3 files written, 0 editions up to date, in ")
+    # the page, its stylesheet, script, timeline and card, the archive, its card, the subscribe page, three favicons
+    assert lines[-1].startswith("published 2020 into dist/: 11 files written, 0 editions up to date, in ")
     again = cli("publish", "2020", "--only", "web,archive").stderr
     assert again.startswith("published nothing new into dist/: 0 files written, 2 editions up to date, in ")
     assert cli("publish", "2020", "--only", "web,archive", "-q").stderr == ""
@@ -105,3 +106,14 @@ def test_publish_refuses_what_check_calls_an_error_and_shows_warnings(project, c
     assert warned.stderr.splitlines()[0].endswith(
         ": warning: mentions 2023, later than the report's year 2020; check that it belongs in this report, "
         "or acknowledge it: <!-- aireport: allow year 2023 -->")
+
+
+def test_publish_warns_once_when_site_url_is_still_the_example(project, cli):
+    example = cli("publish", "2020", "--only", "web,archive,sitemap", "--site-url", "https://aireport.example.org/")
+    warnings = [line for line in example.stderr.splitlines() if "site_url is still the example" in line]
+    assert warnings == ["pyproject.toml: site_url is still the example https://aireport.example.org, so links, "
+                        "feeds and QR codes point nowhere; set site_url in [tool.aireport] or pass --site-url"]
+    assert example.exit_code == 0
+    assert "site_url" not in cli("publish", "2020", "--only", "web", "--force").stderr  # the fixture's own address
+    quiet = cli("publish", "2020", "--only", "web", "--site-url", "https://aireport.example.org", "-q")
+    assert quiet.stderr == ""

@@ -196,7 +196,8 @@ def test_running_headers_and_page_numbers(real_dist, real_2020):
     labels = {squeeze(section.label) for section in real_2020.sections} | {"目录", squeeze("来源、致谢与许可")}
     titled = [header for header in headers[1:len(footers) - len(notes) - 1] if header]
     assert titled and all(header in labels | {squeeze(real_2020.title)} for header in titled)
-    chapter_pages = [number for number, header in enumerate(headers, 1) if header == squeeze(real_2020.chapters[0].label)]
+    sections = {squeeze(section.label) for section in real_2020.sections}
+    chapter_pages = [number for number, header in enumerate(headers, 1) if header in sections]
     assert chapter_pages and all(number % 2 for number in chapter_pages)  # right-hand pages carry the chapter
 
 
@@ -358,7 +359,7 @@ def test_without_a_chinese_font_the_build_stops_with_one_line(project, cli, tmp_
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "Error: issues/2020.md:3: no installed font covers Han characters such as 一 (U+4E00)、万 (U+4E07)、"
-        "与 (U+4E0E); install a Simplified Chinese font (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk), "
+        "上 (U+4E0A); install a Simplified Chinese font (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk), "
         "or set font_dir in [tool.aireport] to a folder of font files that cover them")
     assert not (project / "dist" / "2020" / "aireport-2020.pdf").exists()
 

@@ -229,7 +229,7 @@ def test_a_template_mistake_keeps_the_page_and_names_the_line(tmp_path, monkeypa
     page = (tmp_path / "preview" / "2020" / "index.html").read_bytes()
     edit(root / "templates" / "web" / "report.html", "{% block main %}\n", "{% block main %}\n{{ nope }}\n")
     preview.rebuild()
-    error = "templates/web/report.html:7: 'nope' is undefined"
+    error = "templates/web/report.html:8: 'nope' is undefined"
     # The archive shares the edited folder, so it is rebuilt after the year's error is told.
     assert f"Error: {error}; still serving the last good build" in said[-2:]
     assert preview.state(None)["errors"] == [error]

@@ -50,10 +50,16 @@ class SmtpConfig:
 SMTP_KEYS = tuple(f.name for f in fields(SmtpConfig))
 
 
+# The example address new projects start with: links, feeds and QR codes built with it point nowhere.
+PLACEHOLDER_SITE_URL = "https://aireport.example.org"
+PLACEHOLDER_WARNING = (f"pyproject.toml: site_url is still the example {PLACEHOLDER_SITE_URL}, so links, feeds "
+                       "and QR codes point nowhere; set site_url in [tool.aireport] or pass --site-url")
+
+
 @dataclass(frozen=True)
 class Config:
     root: Path
-    site_url: str = "https://aireport.example.org"
+    site_url: str = PLACEHOLDER_SITE_URL
     title: str = "AI 年度回顾"
     description: str = "一年一度的人工智能大事件与技术进展回顾"
     publisher: str = "aireport"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aireport.build.options import BuildOptions
 from aireport.build.workers import Workers, started, worker_count
-from aireport.config import find_root
+from aireport.config import PLACEHOLDER_SITE_URL, PLACEHOLDER_WARNING, find_root
 from aireport.editions import YEAR, chosen
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ def publish(root: Path, options: BuildOptions, overrides: dict[str, Any] | None 
         if overrides:
             project = project.with_overrides(**overrides)
         progress = progress_for(project.config.output_dir) if progress_for else None
+        if progress is not None and project.config.site_url == PLACEHOLDER_SITE_URL:
+            progress.warning(PLACEHOLDER_WARNING)  # publish only: a preview's links point at itself
         return build(project, options, progress, workers)
 
 

@@ -44,7 +44,8 @@ class Edition:
 
 
 EDITIONS = (
-    Edition("web", YEAR, "aireport.editions.web:render_page", "web", "the year's web page"),
+    Edition("web", YEAR, "aireport.editions.web:render_page", "web", "the year's web page and its pictures",
+            fingerprint="aireport.editions.raster:fingerprint"),
     Edition("email", YEAR, "aireport.editions.email.message:render_email", "email",
             "the e-mail: HTML, plain text and a ready .eml"),
     # The slowest by far, so it comes last: a mistake the others find costs no wait.
@@ -53,9 +54,13 @@ EDITIONS = (
             work="aireport.editions.booklet.typesetting:typeset_booklet",
             warm_up="aireport.editions.booklet.typesetting:preload",
             fingerprint="aireport.editions.booklet.fonts:fingerprint"),
-    Edition("archive", SITE, "aireport.editions.web:render_archive", "web", "the archive page of every year"),
+    Edition("archive", SITE, "aireport.editions.web:render_archive", "web", "the archive page of every year",
+            fingerprint="aireport.editions.raster:fingerprint"),
     Edition("feed", SITE, "aireport.editions.feeds:render_feeds", "feed", "the Atom and RSS feeds"),
     Edition("jsonfeed", SITE, "aireport.editions.jsonfeed:render_json_feed", "feed", "the JSON Feed"),
+    Edition("search", SITE, "aireport.editions.search:render_search", "web",
+            "the search index of every year (Pagefind)", fingerprint="aireport.editions.search:fingerprint"),
+    Edition("sitemap", SITE, "aireport.editions.share:render_sitemap", "web", "sitemap.xml and robots.txt"),
 )
 NAMES = tuple(edition.name for edition in EDITIONS)
 

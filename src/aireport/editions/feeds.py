@@ -28,6 +28,7 @@ from aireport.editions.templating import render
 from aireport.editions.typography import without_glue
 
 ENTRY_TEMPLATE = "feed/entry.html"
+XSL_TEMPLATE = "feed/style.xsl"
 ICON_TEMPLATE = "feed/icon.png"  # square, Atom <icon>
 LOGO_TEMPLATE = "feed/logo.png"  # 2:1 and at most 144 px wide, Atom <logo> and RSS <image>
 LANGUAGE = "zh-CN"
@@ -68,12 +69,27 @@ def render_feeds(site: Site) -> dict[str, bytes]:
     icon, logo = feed_images(site)
     atom = _generator(site, entries, icon, logo, site.atom_url, "application/atom+xml")
     rss = _generator(site, entries, icon, logo, site.rss_url, "application/rss+xml")
+    xsl_path, xsl = _browser_stylesheet(site)
     return {
-        ATOM_PATH: _atom_bytes(atom, entries),
-        RSS_PATH: rss.rss_str(pretty=True),
+        ATOM_PATH: _styled(_atom_bytes(atom, entries), xsl_path),
+        RSS_PATH: _styled(rss.rss_str(pretty=True), xsl_path),
+        xsl_path: xsl,
         icon.path: icon.data,
         logo.path: logo.data,
     }
+
+
+def _browser_stylesheet(site: Site) -> tuple[str, bytes]:
+    """The XSLT stylesheet that shows a feed opened in a browser as a page, named by its content."""
+    xsl = render(site.env, XSL_TEMPLATE, site=site, subscribe_url=site.subscribe_url).encode("utf-8")
+    return f"assets/feed-{hashlib.sha256(xsl).hexdigest()[:10]}.xsl", xsl
+
+
+def _styled(document: bytes, xsl_path: str) -> bytes:
+    """The feed with an xml-stylesheet instruction after its XML declaration (relative: XSLT loads same-origin only)."""
+    declaration, newline, rest = document.partition(b"\n")
+    instruction = f'<?xml-stylesheet type="text/xsl" href="{xsl_path}"?>'.encode()
+    return declaration + newline + instruction + newline + rest
 
 
 def feed_entries(site: Site) -> list[FeedEntry]:

@@ -14,6 +14,7 @@ ATOM_PATH = "atom.xml"
 RSS_PATH = "rss.xml"
 JSON_FEED_PATH = "feed.json"
 ARCHIVE_PATH = "index.html"
+SUBSCRIBE_PATH = "subscribe/index.html"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class Site:
     def email_path(year: int, ending: str) -> str:
         return f"{year}/email.{ending}"
 
+    @staticmethod
+    def timeline_path(year: int) -> str:
+        """The timeline as a PNG (for mail clients, which show no SVG), beside the year's page."""
+        return f"{year}/timeline.png"
+
     def page_url(self, year: int) -> str:
         return self.config.url(f"{year}/")
 
@@ -52,6 +58,10 @@ class Site:
     @property
     def json_feed_url(self) -> str:
         return self.config.url(JSON_FEED_PATH)
+
+    @property
+    def subscribe_url(self) -> str:
+        return self.config.url(SUBSCRIBE_PATH.removesuffix("index.html"))
 
     @property
     def home_url(self) -> str:

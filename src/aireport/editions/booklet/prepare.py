@@ -25,6 +25,7 @@ from aireport.report.model import Report
 from aireport.editions.booklet.qr import qr_codes
 from aireport.editions.site import Site
 from aireport.editions.templating import render
+from aireport.editions.timeline import timeline_svg
 from aireport.editions.booklet.typesetting import Booklet, typeset_booklet
 from aireport.usercache import cache_root
 
@@ -100,8 +101,10 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
     With `embed_fonts` the text is set in the cut-down faces (@font-face);
     without, in the installed families of the same name (for comparisons).
     """
-    css = render(site.env, "pdf/booklet.css", **_font_context(fonts, embed_fonts),
-                 paper=paper_context(PAPERS[site.config.paper]))
+    font_context = _font_context(fonts, embed_fonts)
+    css = render(site.env, "pdf/booklet.css", **font_context, paper=paper_context(PAPERS[site.config.paper]))
+    timeline = timeline_svg(report, font_family=f"'{font_context['sans']}'", svg_id="timeline-chart",
+                            size=("100%", None))
     web_url = site.page_url(report.year)
     codes = qr_codes([link.url for link in report.links if link.kind in QR_KINDS] + [web_url], cache)
     urls = [link.url for link in report.links] + [s.url for s in report.sources if s.url] + [web_url]
@@ -109,6 +112,7 @@ def booklet_html(report: Report, site: Site, fonts: Fonts, embed_fonts: bool, ca
         site.env, "pdf/booklet.html",
         report=report, site=site, version=__version__, stylesheet=Markup(css),
         cover_url=report.cover.path.as_uri() if report.cover else None,
+        timeline_svg=Markup(timeline) if timeline else None,
         qr_codes=codes,
         printed={url: printed_url(url) for url in urls},
         kinds=LINK_KINDS, web_url=web_url, opening_sections=opening_sections(report),

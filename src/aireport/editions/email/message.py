@@ -12,6 +12,7 @@ from aireport.report.model import Report
 from aireport.editions.email.plaintext import fill
 from aireport.editions.site import Site
 from aireport.editions.templating import render
+from aireport.editions.timeline import timeline_image
 
 # Gmail clips a message body above about 102 KB and hides the rest behind a link;
 # the budget leaves room for what a mailing service adds (tracking, footers).
@@ -23,7 +24,8 @@ _FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=)"#')
 def render_email(report: Report, site: Site) -> dict[str, bytes]:
     digest = make_digest(report, site)
     context = {"report": report, "site": site, "digest": digest, "full": site.config.email == "full",
-               "language": report.language}
+               "language": report.language,
+               "timeline": timeline_image(report, site.config.url(site.timeline_path(report.year)))}
     html_path = site.email_path(report.year, "html")
     html = _on_the_web_page(render(site.env, "email/report.html", **context), site.page_url(report.year))
     html = _inline_css(html, render(site.env, STYLESHEET))
