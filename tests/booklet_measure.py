@@ -84,6 +84,11 @@ def read_pages(path, inner_mm: float, outer_mm: float) -> list[Page]:
     return pages
 
 
+def is_drawing(page: Page) -> bool:
+    """The timeline's page: labels set along an axis, not running text."""
+    return any(line.text.startswith("年度时间线") for line in page.lines)
+
+
 def _continues(line: Line, following: Line) -> bool:
     """Whether `following` is the next line of the same paragraph as `line`."""
     gap = following.baseline - line.baseline
@@ -94,6 +99,8 @@ def inner_lines(pages: list[Page]) -> list[tuple[Page, Line]]:
     """Lines of running text that do not end their paragraph (headings and titles left out)."""
     found = []
     for page in pages:
+        if is_drawing(page):
+            continue
         for line, following in zip(page.lines, page.lines[1:]):
             if _continues(line, following) and not line.bold:
                 found.append((page, line))
