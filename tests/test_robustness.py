@@ -175,6 +175,11 @@ def kill_moments(rng: random.Random, build_seconds: float, files: int) -> list[t
     return [moment for pair in zip(timed, staged, strict=True) for moment in pair]
 
 
+def staged_files(folder: Path) -> int:
+    """Files in the staging folder now; the publish moves them away as we count."""
+    return sum(len(files) for _, _, files in os.walk(folder))
+
+
 def publish_killed(project: Path, moment: tuple[str, float]) -> None:
     kind, value = moment
     process = start_publish(project)
@@ -183,7 +188,7 @@ def publish_killed(project: Path, moment: tuple[str, float]) -> None:
         if kind == "seconds":
             time.sleep(value)
         else:
-            while process.poll() is None and sum(1 for p in staging.rglob("*") if p.is_file()) < value:
+            while process.poll() is None and staged_files(staging) < value:
                 time.sleep(0.0005)
         process.send_signal(signal.SIGKILL)
     finally:

@@ -88,6 +88,10 @@ def search(browser, url: str) -> tuple[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def years_mentioning(phrase: str) -> list[str]:
+    return sorted(f"/{p.stem}/" for p in (ROOT / "issues").glob("*.md") if phrase in p.read_text(encoding="utf-8"))
+
+
 def test_chinese_words_are_found_in_every_year_that_has_them(dist):
     from cdp import Browser
 
@@ -96,7 +100,7 @@ def test_chinese_words_are_found_in_every_year_that_has_them(dist):
         assert status == "找到 4 期含“芯片”" and sorted(links) == ["/2019/", "/2020/", "/2021/", "/2022/"]
         # A phrase the browser's segmenter cuts differently from the index still finds its pages.
         status, links = search(browser, f"{base}/?q={quote('蛋白质结构预测')}")
-        assert sorted(links) == ["/2020/", "/2021/", "/2022/"]
+        assert sorted(links) == years_mentioning("蛋白质结构预测") and len(links) >= 2
         status, links = search(browser, f"{base}/?q={quote('戈登·贝尔奖')}")
         assert links == ["/2020/"]
         assert browser.evaluate("document.documentElement.lang") == "zh-CN"
