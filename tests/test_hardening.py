@@ -602,3 +602,15 @@ def test_keep_together_still_glues_the_last_two_characters():
 
     assert str(keep_together("大模型的时代已经来临。")).endswith('<span style="white-space:nowrap">来临。</span>')
     assert "white-space" not in str(keep_together("a" * 100))
+
+
+@pytest.mark.parametrize("unit", ["a", "<a ", "&", "`", "a-"])
+def test_publish_renders_a_long_line_of_any_repetition_quickly(project, cli, unit):
+    import time
+
+    line = unit * (8_000 // len(unit))
+    edit_report(project, "## 算法与模型发展", f"## 算法与模型发展\n\n### 长行\n\n- 字 {line} 字\n- {line}\n")
+    started = time.process_time()
+    result = cli("publish", "2020", "--only", "web,email", "-q")
+    assert time.process_time() - started < 10, unit
+    assert "Traceback" not in result.output
