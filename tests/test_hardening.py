@@ -583,3 +583,34 @@ def test_smtp_settings_refuse_control_characters_with_their_line(project, cli, k
     assert result.exit_code == 1
     line = one_line(result)
     assert line.startswith(f"Error: pyproject.toml:5: [tool.aireport.smtp] {key}: contains the control character")
+
+
+@pytest.mark.parametrize("text", ["&lt;" + "a" * 4000 + " &lt;b " + "c" * 4000 + "&quot;&gt;",
+                                  "字" * 8000 + "。", "a-" * 4000 + "b", "a " * 4000, "&amp;" * 2000])
+def test_the_glue_of_a_block_tail_is_found_in_linear_time(text):
+    import time
+
+    from aireport.editions.typography import keep_together
+
+    started = time.process_time()
+    keep_together(text)
+    assert time.process_time() - started < 0.5
+
+
+def test_keep_together_still_glues_the_last_two_characters():
+    from aireport.editions.typography import keep_together
+
+    assert str(keep_together("大模型的时代已经来临。")).endswith('<span style="white-space:nowrap">来临。</span>')
+    assert "white-space" not in str(keep_together("a" * 100))
+
+
+@pytest.mark.parametrize("unit", ["a", "<a ", "&", "`", "a-"])
+def test_publish_renders_a_long_line_of_any_repetition_quickly(project, cli, unit):
+    import time
+
+    line = unit * (8_000 // len(unit))
+    edit_report(project, "## 算法与模型发展", f"## 算法与模型发展\n\n### 长行\n\n- 字 {line} 字\n- {line}\n")
+    started = time.process_time()
+    result = cli("publish", "2020", "--only", "web,email", "-q")
+    assert time.process_time() - started < 10, unit
+    assert "Traceback" not in result.output
