@@ -19,8 +19,6 @@ CLOSING = "”’）》」』】〕〉，。、；：？！"
 # Full-width punctuation that squeezes (dashes, ellipses and the middle dot keep their width).
 SQUEEZABLE = OPENING + CLOSING
 MM = 72 / 25.4
-# Pages of drawings, whose labels are set one per line and not as running text: left out of the measures.
-DRAWING_PAGES = ("年度时间线",)
 
 
 def is_han(char: str) -> bool:
@@ -86,6 +84,11 @@ def read_pages(path, inner_mm: float, outer_mm: float) -> list[Page]:
     return pages
 
 
+def is_drawing(page: Page) -> bool:
+    """The timeline's page: labels set along an axis, not running text."""
+    return any(line.text.startswith("年度时间线") for line in page.lines)
+
+
 def _continues(line: Line, following: Line) -> bool:
     """Whether `following` is the next line of the same paragraph as `line`."""
     gap = following.baseline - line.baseline
@@ -96,6 +99,8 @@ def inner_lines(pages: list[Page]) -> list[tuple[Page, Line]]:
     """Lines of running text that do not end their paragraph (headings and titles left out)."""
     found = []
     for page in pages:
+        if is_drawing(page):
+            continue
         for line, following in zip(page.lines, page.lines[1:]):
             if _continues(line, following) and not line.bold:
                 found.append((page, line))
@@ -151,18 +156,13 @@ def page_fill(page: Page, height: float, top_mm: float, bottom_mm: float) -> flo
     return (max(baselines, default=top) - top) / (bottom - top)
 
 
-def is_drawing(page: Page) -> bool:
-    return bool(page.lines) and page.lines[0].text in DRAWING_PAGES
-
-
 def summary(path, inner_mm: float, outer_mm: float) -> dict:
-    every_page = read_pages(path, inner_mm, outer_mm)
-    pages = [page for page in every_page if not is_drawing(page)]
+    pages = read_pages(path, inner_mm, outer_mm)
     flush, inner, ragged = flush_ratio(pages)
     pairs = punctuation_pairs(pages)
     squeezed = [pair for pair, advance in pairs if advance <= 0.75]
     return {
-        "pages": len(every_page),
+        "pages": len(pages),
         "flush": flush, "inner_lines": inner, "flush_ratio": flush / inner if inner else 1.0, "ragged": ragged,
         "pairs": len(pairs), "squeezed": len(squeezed),
         "squeeze_ratio": len(squeezed) / len(pairs) if pairs else 1.0,

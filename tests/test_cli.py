@@ -28,7 +28,7 @@ def test_every_command_and_option_has_help():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year such as 2020\n"),
+    (["publish", "../../etc/passwd"], "Error: issues: '../../etc/passwd' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"),
     (["publish", "1999"], "Error: issues/1999.md: no report for 1999; create it with `aireport new 1999`\n"),
     (["publish", "2020", "--all"], "Error: give YEARs or --all, not both; --all publishes every report\n"),
     (["publish", "2020", "--only", "web,foo"], "Error: --only web,foo: unknown edition foo; choose from web,email,pdf,archive,feed,jsonfeed,search,sitemap\n"),
@@ -37,7 +37,7 @@ def test_every_command_and_option_has_help():
     (["publish", "2020", "--out", "templates/x"], "Error: --out templates/x: would overwrite the project's own files; choose a separate folder such as dist/\n"),
     (["publish", "2020", "--site-url", "ftp://x"], "Error: --site-url ftp://x: must be an absolute http(s) URL such as https://example.org\n"),
     (["new", "2020"], "Error: issues/2020.md: already exists; edit it, or remove it to start over\n"),
-    (["new", "20x"], "Error: issues: '20x' is not a year; give a four-digit year such as 2020\n"),
+    (["new", "20x"], "Error: issues: '20x' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"),
 ])
 def test_user_mistakes_give_one_clear_line(project, cli, args, message):
     result = cli(*args)

@@ -175,11 +175,9 @@ def kill_moments(rng: random.Random, build_seconds: float, files: int) -> list[t
     return [moment for pair in zip(timed, staged, strict=True) for moment in pair]
 
 
-def staged_files(staging: Path) -> int:
-    try:
-        return sum(1 for p in staging.rglob("*") if p.is_file())
-    except FileNotFoundError:  # the publish moved a folder away while it was being counted
-        return 0
+def staged_files(folder: Path) -> int:
+    """Files in the staging folder now; the publish moves them away as we count."""
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def publish_killed(project: Path, moment: tuple[str, float]) -> None:

@@ -88,17 +88,21 @@ def search(browser, url: str) -> tuple[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def years_mentioning(phrase: str) -> list[str]:
+    return sorted(f"/{p.stem}/" for p in (ROOT / "issues").glob("*.md") if phrase in p.read_text(encoding="utf-8"))
+
+
 def test_chinese_words_are_found_in_every_year_that_has_them(dist):
     from cdp import Browser
 
     with serve(dist) as base, Browser() as browser:
-        for phrase in ("芯片", "蛋白质结构预测", "戈登·贝尔奖"):
-            having = sorted(f"/{year}/" for year in YEARS if phrase in (ROOT / "issues" / f"{year}.md").read_text("utf-8"))
-            status, links = search(browser, f"{base}/2020/?q={quote(phrase)}")
-            # 芯片 is cut 芯|片 by the browser's segmenter and 蛋白质结构预测 is no single word of the index:
-            # both still find every year that has them.
-            assert having and sorted(links) == having, phrase
-            assert status == f"找到 {len(having)} 期含“{phrase}”"
+        status, links = search(browser, f"{base}/2020/?q={quote('芯片')}")
+        assert status == "找到 4 期含“芯片”" and sorted(links) == ["/2019/", "/2020/", "/2021/", "/2022/"]
+        # A phrase the browser's segmenter cuts differently from the index still finds its pages.
+        status, links = search(browser, f"{base}/?q={quote('蛋白质结构预测')}")
+        assert sorted(links) == years_mentioning("蛋白质结构预测") and len(links) >= 2
+        status, links = search(browser, f"{base}/?q={quote('戈登·贝尔奖')}")
+        assert links == ["/2020/"]
         assert browser.evaluate("document.documentElement.lang") == "zh-CN"
         assert browser.evaluate('document.querySelector(".site-search").hidden') is False
         assert browser.console_errors() == []

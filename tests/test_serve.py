@@ -248,7 +248,7 @@ def test_a_port_in_use_is_one_clear_line(project, cli):
 
 
 def test_serve_refuses_a_bad_year_and_a_project_folder_before_serving(project, cli):
-    assert cli("serve", "20x").stderr == "Error: issues: '20x' is not a year; give a four-digit year such as 2020\n"
+    assert cli("serve", "20x").stderr == "Error: issues: '20x' is not a year; give a four-digit year from 1900 to 2999 such as 2020\n"
     assert cli("serve", "--port", "0", "--out", "templates").stderr == (
         "Error: --out templates: would overwrite the project's own files; choose a separate folder such as dist/\n")
 

@@ -18,7 +18,22 @@ from aireport.editions import only_help
 ONLY_HELP = only_help()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        """A file or folder the system refuses (no permission, a full disk) is one line, whichever
+        step met it first."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.filename is None or isinstance(exc, click.ClickException):
+                raise
+            from aireport.errors import AiReportError, display_path
+
+            raise AiReportError(f"{display_path(Path(os.fsdecode(exc.filename)))}: {exc.strerror or exc}; "
+                                "check that it can be read (and its folder written)") from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aireport", help="Show the version and exit.")
 def main() -> None:
     """Publish the yearly AI review from issues/YEAR.md as a web page, an
@@ -98,8 +113,10 @@ def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper
 
     if not quiet:
         click.echo(summary(result, time.perf_counter() - started), err=True)
+    from aireport.errors import printable
+
     for year, message in sorted(result.failures.items()):
-        click.echo(f"Error: {message}", err=True)
+        click.echo(printable(f"Error: {message}"), err=True)
     if result.failures:
         sys.exit(1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 from aireport.errors import ConfigError, display_path
 
 PAPER_SIZES = ("A5", "A4")
+# Characters that reorder what a terminal, a mail client or a feed reader shows.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 EMAIL_KINDS = ("full", "digest")
 SECURITY = ("starttls", "tls", "none")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -155,13 +158,31 @@ def load_config(root: Path) -> Config:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return Config(root=root)
-    text = pyproject.read_text(encoding="utf-8")
+    text = _read_settings(pyproject)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{display_path(pyproject)}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("aireport", {})
+    tool = data.get("tool", {})
+    table = tool.get("aireport", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        line = _line_of_table(text)
+        raise ConfigError(f"{display_path(pyproject)}:{line}: [tool.aireport] must be a table of settings "
+                          "(`[tool.aireport]` followed by `key = value` lines)")
     return _validated(root, table, source=display_path(pyproject), text=text)
+
+
+def _read_settings(pyproject: Path) -> str:
+    try:
+        data = pyproject.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{display_path(pyproject)}: cannot be read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{display_path(pyproject)}:{line}: is not valid UTF-8 "
+                          f"(byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
 def _validated(root: Path, table: dict[str, Any], source: str, text: str) -> Config:
@@ -170,11 +191,11 @@ def _validated(root: Path, table: dict[str, Any], source: str, text: str) -> Con
     def complainer(section: str, given: dict[str, Any]):
         def complain(key: str, message: str) -> None:
             if source == COMMAND_LINE:
-                problems.append((0, f"{FLAGS.get(key, key)} {given[key]}: {message}"))
+                problems.append((0, f"{FLAGS.get(key, key)} {shown(given[key])}: {message}"))
                 return
             line = _line_of(text, key, section)
             where = f"{source}:{line}" if line else source
-            problems.append((line or 0, f"{where}: [{section}] {key}: {message}"))
+            problems.append((line or 0, f"{where}: [{section}] {shown(key)}: {message}"))
         return complain
 
     complain = complainer(TABLE, table)
@@ -207,7 +228,9 @@ def _typed(table: dict[str, Any], keys: tuple[str, ...], types: dict[str, type],
         if key not in keys:
             continue
         expected = types.get(key, str)
-        if isinstance(value, expected) and not isinstance(value, bool):
+        if isinstance(value, str) and (bad := control_character(value)):
+            complain(key, f"contains the control character {bad}; settings are one line of text")
+        elif isinstance(value, expected) and not isinstance(value, bool):
             values[key] = value
         else:
             complain(key, f"must be a {names[expected]}")
@@ -266,8 +289,35 @@ def _sender_problem(address: str) -> str | None:
 
 
 def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname)
+            and not any(ch.isspace() or ch in '<>"\\^`{|}' for ch in value))
+
+
+def control_character(text: str) -> str | None:
+    """The first character of `text` that may not appear in a one-line setting (as U+XXXX), or None.
+
+    urlsplit and the e-mail headers would each read CR, LF and TAB their own way."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def shown(value: Any) -> str:
+    """A value as it can be printed on one line of a terminal."""
+    return repr(value) if isinstance(value, str) and control_character(value) else str(value)
+
+
+def _line_of_table(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(r"\s*(\[tool\.aireport\]|\[tool\]|tool\s*=|aireport\s*=)", line):
+            return number
+    return 1
 
 
 def _line_of(text: str, key: str, section: str = TABLE) -> int | None:

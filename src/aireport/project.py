@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from aireport.config import Config, find_root, is_project, load_config
 from aireport.errors import AiReportError, display_path
 from aireport.report.loader import report_path
+from aireport.report.years import is_year
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Project:
 
     def report_file(self, year: str) -> Path:
         path = report_path(self.config.issues_dir, year)
-        if not path.is_file():
+        if not _exists(path):  # anything but a missing file is for the loader to name (a folder, a FIFO)
             raise AiReportError(
                 f"{display_path(path)}: no report for {year}; create it with `aireport new {year}`"
             )
@@ -32,17 +34,38 @@ class Project:
 
     def all_report_files(self) -> list[Path]:
         folder = self.config.issues_dir
-        files = sorted(p for p in folder.glob("*.md") if p.stem.isdigit() and len(p.stem) == 4)
+        try:
+            names = sorted(entry.name for entry in os.scandir(folder))
+        except FileNotFoundError:
+            names = []
+        except OSError as exc:
+            raise AiReportError(f"{display_path(folder)}: cannot be read: {exc.strerror}") from None
+        files = [folder / name for name in names if name.endswith(".md") and is_year(name[:-3])]
         if not files:
             raise AiReportError(f"{display_path(folder)}: no reports found (issues/YEAR.md)")
         return [self._inside_issues(path) for path in files]
 
     def _inside_issues(self, path: Path) -> Path:
         """Refuse a report that is a link to a file elsewhere: editions read only the project."""
-        if not path.resolve().is_relative_to(self.config.issues_dir.resolve()):
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a link to itself, or a chain too long
+            raise AiReportError(f"{display_path(path)}: is a symbolic link that loops; replace it with "
+                                "the report file") from None
+        if not resolved.is_relative_to(self.config.issues_dir.resolve()):
             raise AiReportError(f"{display_path(path)}: links to {path.resolve()}, outside issues/; "
                                 "keep reports as files in issues/")
         return path
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.lstat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise AiReportError(f"{display_path(path)}: cannot be read: {exc.strerror}") from None
+    return True
 
 
 NOT_A_PROJECT = ("not an aireport project (no issues/ folder, nor a pyproject.toml with [tool.aireport], here "

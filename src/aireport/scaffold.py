@@ -19,6 +19,6 @@ def new_report(project: Project, year: str) -> Path:
         raise AiReportError(f"{display_path(path)}: already exists; edit it, or remove it to start over")
     env = make_environment(project.config.templates_dir)
     env.filters["placeholder"] = placeholder
-    text = render(env, TEMPLATE, year=int(year))
+    text = render(env, TEMPLATE, year=int(path.stem))  # report_path took only a year
     write_atomic(path, text.encode("utf-8"))
     return path

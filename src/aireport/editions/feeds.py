@@ -129,7 +129,7 @@ def _generator(site: Site, entries: list[FeedEntry], icon: Image, logo: Image,
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an e-mail; dc:creator takes a name
     feed.id(site.home_url)
-    feed.title(config.title)
+    feed.title(str(escape(config.title)))  # titles as escaped HTML: see _add_entry
     feed.subtitle(config.description)
     feed.author({"name": config.publisher, "email": config.contact})
     feed.managingEditor(f"{config.contact} ({config.publisher})")
@@ -152,7 +152,9 @@ def _add_entry(feed: FeedGenerator, entry: FeedEntry) -> None:
     report = entry.report
     item = feed.add_entry(order="append")
     item.guid(entry.url, permalink=True)
-    item.title(report.title)
+    # Many readers show an RSS title (and some an Atom one) as HTML whatever the feed says, so titles
+    # go in as escaped HTML: a '<' in a title reads as '<' either way and never becomes markup.
+    item.title(str(escape(report.title)))
     item.link(href=entry.url, rel="alternate", type="text/html")
     if entry.pdf_size is not None:
         item.link(href=entry.pdf_url, rel="enclosure", type="application/pdf",
@@ -171,6 +173,8 @@ def _add_entry(feed: FeedGenerator, entry: FeedEntry) -> None:
 def _atom_bytes(feed: FeedGenerator, entries: list[FeedEntry]) -> bytes:
     """The Atom document with each entry's link attributes and language restored."""
     root = etree.fromstring(feed.atom_str(pretty=True))
+    for title in (root.find(f"{{{ATOM_NS}}}title"), *root.findall(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}title")):
+        title.set("type", "html")
     elements = root.findall(f"{{{ATOM_NS}}}entry")
     for element, item, entry in zip(elements, feed.entry(), entries, strict=True):
         element.set(XML_LANG, entry.report.language)

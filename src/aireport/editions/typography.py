@@ -28,6 +28,7 @@ _CLOSING = r"(?:[，。、；：？！）》」』】〉”’…—·%,.;:!?)\]
 _UNIT = r"(?:[A-Za-z0-9][A-Za-z0-9_.+/%-]*|&#?\w+;|[^\s<>&])"
 _TAIL = re.compile(rf"{_UNIT}{_CLOSING}*(?:[ \t]?){_UNIT}{_CLOSING}*\s*$")
 _LONGEST_TAIL = 16  # characters; a longer run (a URL) is left free to wrap, or it would overflow a phone
+_TAIL_WINDOW = 64  # characters at the end of a block searched for its tail: more than any tail kept
 _HYPHENATED = re.compile(r"(?<![A-Za-z0-9_/.:@%=?&#~+-])[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20}){1,3}"
                          r"(?![A-Za-z0-9_/.=?#-]|&amp;)", re.ASCII)
 
@@ -63,8 +64,12 @@ def _glue_tail(tokens: list[str], index: int | None) -> None:
         return  # it ends with a hyphenated name, already unbreakable
     if "://" in text:
         return  # an address shown as text breaks anywhere anyway
-    match = _TAIL.search(text)
-    if not match:
+    # Only the end is searched: from every position of a long word the pattern would try each way of
+    # splitting the rest into two units (cubic time). A match starting at the window's edge runs on
+    # before it, so it is longer than any tail kept.
+    window = max(0, len(text.rstrip()) - _TAIL_WINDOW)
+    match = _TAIL.search(text, window)
+    if not match or match.start() == window > 0:
         return
     tail = match.group(0).rstrip()
     if len(tail) > _LONGEST_TAIL or NOWRAP in tail:

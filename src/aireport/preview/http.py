@@ -10,6 +10,8 @@ from __future__ import annotations
 import http.server
 import json
 import mimetypes
+import ipaddress
+import re
 import socket
 import sys
 from pathlib import Path
@@ -22,6 +24,9 @@ ANY_ADDRESS = ("0.0.0.0", "::", "")
 BUILDING_PAGE = b"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>aireport serve</title>" \
                 b"<body><p>aireport serve: building the first preview; this page reloads when it is ready.</p></body></html>"
 RELOAD_PATH = "/__aireport__/version"
+LOCAL_NAMES = ("localhost",)  # besides addresses and the name given with --host
+MAX_PATH = 2048  # longer request paths get 414: no file the build writes has a name near it
+SINCE = re.compile(r"-?[0-9]{1,18}")
 
 # Polls with the last build attempt it saw; the server answers when a newer one
 # finishes (or after a while, to keep proxies and sleeping laptops happy).
@@ -130,11 +135,40 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         """Requests are not logged: the console is for builds and their errors."""
 
     def _answer(self, with_body: bool) -> None:
+        if not self._host_allowed():
+            return self._send(421, "text/plain; charset=utf-8", b"misdirected request: this preview answers "
+                              b"only to localhost or an address of this machine, with its port\n", with_body)
+        if len(self.path) > MAX_PATH:
+            return self._send(414, "text/plain; charset=utf-8", b"path too long\n", with_body)
+        try:
+            self._answer_path(urlsplit(self.path), with_body)
+        except (OSError, ValueError):  # a name the file system refuses (NUL, too long): nothing to serve
+            self._send(404, "text/plain; charset=utf-8", b"not found\n", with_body)
+
+    def _host_allowed(self) -> bool:
+        """Only this machine's names and addresses, with the right port: a page elsewhere whose own
+        name resolves to this machine (DNS rebinding) would otherwise read the preview."""
+        host, _, port = self.headers.get("Host", "").strip().lower().rpartition(":")
+        if port != str(self.server.server_address[1]):
+            return False
+        bracketed = host.startswith("[") and host.endswith("]")
+        name = host[1:-1] if bracketed else host
+        if bracketed != (":" in name):  # brackets hold an IPv6 address, and only one
+            return False
+        if name in LOCAL_NAMES or name == self.server.host.lower():
+            return True
+        try:
+            address = ipaddress.ip_address(name)  # an address, not a name: nothing to rebind
+        except ValueError:
+            return False
+        exposed = self.server.host not in LOOPBACK  # --host: the network may use this machine's addresses
+        return address.is_loopback or exposed
+
+    def _answer_path(self, url, with_body: bool) -> None:
         preview = self.server.preview
-        url = urlsplit(self.path)
         if url.path == RELOAD_PATH:
-            since = parse_qs(url.query).get("since", [""])[0]
-            state = preview.state(int(since) if since.lstrip("-").isdigit() else None)
+            since = parse_qs(url.query, max_num_fields=8).get("since", [""])[0]
+            state = preview.state(int(since) if SINCE.fullmatch(since) else None)
             return self._send(200, "application/json", json.dumps(state).encode("utf-8"), with_body)
         path = Path(self.translate_path(url.path))
         if path.is_dir() and not url.path.endswith("/"):

@@ -13,6 +13,7 @@ import signal
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -21,17 +22,17 @@ from pathlib import Path
 from aireport.build.run import build, checked_output_dir
 from aireport.build.cache import state_path
 from aireport.config import Config, load_config
-from aireport.errors import AiReportError, display_path
+from aireport.errors import AiReportError, display_path, printable
 from aireport.build.options import BuildOptions
 from aireport.editions import NAMES
 from aireport.preview.http import HOST, LOOPBACK, PreviewServer
 from aireport.build.progress import Quiet
 from aireport.project import Project
+from aireport.report.years import is_year
 from aireport.editions.site import Site
 from aireport.preview.watch import snapshot, watch
 
-PDF_PATH = re.compile(r"(\d{4})/aireport-\1\.pdf")
-YEAR = re.compile(r"\d{4}")
+PDF_PATH = re.compile(r"([0-9]{4})/aireport-\1\.pdf")
 LONG_POLL_SECONDS = 20.0
 SETTINGS = "settings"  # the errors key for a problem that stops every year
 
@@ -110,7 +111,8 @@ class Preview:
         if not (match and self.options.pdf_on_request and "pdf" in self.options.only):
             return None
         year = match.group(1)
-        if year not in (self.options.years or [year]) or not (self.root / "issues" / f"{year}.md").is_file():
+        if not is_year(year) or year not in (self.options.years or [year]) \
+                or not (self.root / "issues" / f"{year}.md").is_file():
             return None  # not a served year: a plain 404
         options = BuildOptions(years=(year,), drafts=self.options.drafts, only=("pdf",), whole_site=False)
         with self._building:
@@ -136,10 +138,11 @@ class Preview:
         console = Console(self.echo, self._warned)
         try:
             result = build(Project(self.config()), options, console)
-        except AiReportError as exc:
+        except Exception as exc:  # noqa: BLE001 -- whatever a half-saved file does to a build, keep serving
             year = options.years[0] if len(options.years) == 1 else None
-            self._complain(exc.format_message(), year)
-            return {year or SETTINGS: exc.format_message()}, False
+            message = exc.format_message() if isinstance(exc, AiReportError) else _unexpected(exc)
+            self._complain(message, year)
+            return {year or SETTINGS: message}, False
         errors = {str(year): message for year, message in sorted(result.failures.items())}
         for year, message in errors.items():
             self._complain(message, year)
@@ -152,7 +155,16 @@ class Preview:
 
     def _complain(self, message: str, year: str | None) -> None:
         kept = (self.folder / year).is_dir() if year else self.version > 0
-        self.echo(f"Error: {message}" + ("; still serving the last good build" if kept else ""))
+        self.echo(printable(f"Error: {message}") + ("; still serving the last good build" if kept else ""))
+
+
+def _unexpected(exc: Exception) -> str:
+    """One line for an error aireport did not foresee: what it is, and where to report it."""
+    where = next((f"{Path(frame.filename).name}:{frame.lineno}" for frame in
+                  reversed(traceback.extract_tb(exc.__traceback__)) if "aireport" in frame.filename), "")
+    detail = " ".join(str(exc).split())[:300]
+    return printable(f"unexpected {type(exc).__name__}{f' at {where}' if where else ''}: {detail} "
+                     "(please report it; `aireport check` may say more)")
 
 
 def serve(root: Path, options: ServeOptions, echo: Callable[[str], None],

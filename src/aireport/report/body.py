@@ -12,8 +12,9 @@ from aireport.report.problems import Problems
 from aireport.report.softbreaks import unwrap
 from aireport.report.urls import url_problem
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-ATTRIBUTES = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
+# The closing '#'s are removed in code: `(.*?)\s*#*\s*$` backtracks in cubic time on a run of spaces.
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+ATTRIBUTES = re.compile(r"(?<!\s)\s*\{:?\s*([^{}]*)\}\s*$")  # starts only where a run of spaces does
 LIST_ITEM = re.compile(r"^( {0,3})([-*+]|\d{1,9}[.)])( +|$)(.*)$")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 LABEL = re.compile(r"^\*\*(?P<a>[^*]+?)\*\*\s*[：:]\s*(?P<rest>.*)$|^\*\*(?P<b>[^*]+?)[：:]\*\*\s*(?P<rest2>.*)$", re.S)
@@ -108,7 +109,9 @@ def _outline(lines: list[Line], problems: Problems) -> list[Block]:
 
 
 def _heading(match: re.Match, number: int, problems: Problems) -> Heading:
-    title = match.group(2)
+    title = match.group(2).rstrip()
+    if title.endswith("#"):  # a closing sequence: '## 标题 ##'
+        title = title.rstrip("#").rstrip()
     classes: list[str] = []
     anchor = None
     options: dict[str, str] = {}
@@ -244,6 +247,7 @@ class _SectionParser:
         for kind, payload in _blocks(lines):
             if kind == "paragraph":
                 paragraphs.append(self.renderer.block("\n".join(line.text for line in payload)))
+                self.text_problems(payload[0].number)
                 continue
             for raw in payload:
                 link = _link(raw) if topic else None
@@ -274,11 +278,15 @@ class _SectionParser:
         if not body and not points:
             what = f"item '{label}'" if label else "list item"
             self.problems.error(raw.line, f"empty {what}: add its text or sub-points")
-        return Item(
-            label=unwrap(label) if label else None,
-            body=self.renderer.inline(body) if body else None,
-            points=points, line=raw.line,
-        )
+        rendered = self.renderer.inline(body) if body else None
+        self.text_problems(raw.line)
+        return Item(label=unwrap(label) if label else None, body=rendered, points=points, line=raw.line)
+
+    def text_problems(self, line: int) -> None:
+        """What the renderer could not keep of the text just rendered (a relative link, deep nesting)."""
+        for message in dict.fromkeys(self.renderer.problems):
+            self.problems.error(line, message)
+        self.renderer.problems.clear()
 
 
 def _kind_name(kind: str) -> str:
@@ -322,11 +330,13 @@ def _list_end(lines: list[Line], index: int) -> int:
     """A list runs until a blank line followed by unindented, non-list text."""
     index += 1
     while index < len(lines):
-        text = lines[index].text
-        if not text.strip():
-            following = next((ln.text for ln in lines[index:] if ln.text.strip()), None)
+        if not lines[index].text.strip():
+            blank = index
+            while index < len(lines) and not lines[index].text.strip():  # each blank line is looked at once
+                index += 1
+            following = lines[index].text if index < len(lines) else None
             if following is None or (not following.startswith(" ") and not LIST_ITEM.match(following)):
-                return index
+                return blank
         index += 1
     return index
 
@@ -383,8 +393,16 @@ def _link(raw: RawItem) -> Link | None:
     return Link(url=url, title=title, kind=kind, line=raw.line)
 
 
+def _parts(url: str):
+    """The URL's parts, or those of no URL when it is malformed (check reports it)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def link_kind(url: str) -> str:
-    parts = urlsplit(url)
+    parts = _parts(url)
     host = (parts.hostname or "").lower()
     if any(host == h or host.endswith("." + h) for h in VIDEO_HOSTS):
         return "video"
@@ -396,5 +414,5 @@ def link_kind(url: str) -> str:
 
 
 def default_title(url: str, kind: str) -> str:
-    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    host = (_parts(url).hostname or url).removeprefix("www.")
     return f"{KIND_NAMES[kind]} · {host}"

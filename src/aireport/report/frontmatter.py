@@ -12,11 +12,14 @@ from typing import Any
 import yaml
 
 from aireport.errors import ReportError
+from aireport.report.characters import unusable
+from aireport.report.images import cover_problem
 from aireport.report.model import Cover, Person, Source, SourceImage
 from aireport.report.problems import Problems
 from aireport.report.softbreaks import unwrap
 from aireport.report.source import SourceText
 from aireport.report.urls import url_problem
+from aireport.report.years import FIRST_YEAR, LAST_YEAR
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 TOP_KEYS = (
@@ -55,11 +58,36 @@ def parse_front_matter(source: SourceText, problems: Problems) -> FrontMatter | 
     return result if len(problems.errors) == before else None
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader without aliases, and with impossible dates left as text.
+
+    An alias repeats a value without repeating its text, so a few hundred bytes of
+    nested aliases expand to gigabytes; front matter has no use for them. A date
+    PyYAML cannot construct (2020-02-30, 25:00, a +24:00 offset) raises ValueError,
+    which is not a YAMLError: as text, it gets the checker's message at its line.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed; write the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, str]]:
     offset = 1  # the opening '---' line
     try:
-        node = yaml.compose(source.front_matter, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source.front_matter)
+        node, data = _compose_and_construct(source.front_matter)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark else 1
@@ -68,6 +96,8 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, 
         raise ReportError(source.path, line, f"invalid YAML in front matter: {problem}{hint}", rule="yaml") from None
     except RecursionError:
         raise ReportError(source.path, 1, "front matter is nested too deeply", rule="yaml") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value the safe constructors cannot build
+        raise ReportError(source.path, 1, f"invalid YAML in front matter: {exc}", rule="yaml") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -76,6 +106,16 @@ def _load_yaml(source: SourceText) -> tuple[dict, dict[tuple, int], dict[tuple, 
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines, offset)
     return data, lines, _wrapped_scalars(node, source.front_matter)
+
+
+def _compose_and_construct(text: str):
+    """The node graph (for line numbers) and the values built from it, parsed once."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 PLAIN_VALUE = re.compile(r"^(\s*(?:-\s+)?[A-Za-z_][\w-]*):\s+([^\s\"'|>&*!%@`{\[].*?)\s*$")
@@ -150,7 +190,7 @@ class _Checker:
             suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
             self.error(path + (key,), f"unknown key '{key}' in {where}{suggestion}")
 
-    def text(self, mapping: dict, key: str, path: tuple, required: bool) -> str | None:
+    def text(self, mapping: dict, key: str, path: tuple, required: bool, one_line: bool = True) -> str | None:
         value = mapping.get(key)
         if value is None:
             if required:
@@ -161,7 +201,22 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.error(path + (key,), f"'{key}' must be non-empty text")
             return None
-        return unwrap(self.wrapped.get(path + (key,), value))
+        if not self.usable(value.strip().replace("\n", " "), path + (key,), key, one_line):
+            return None  # line breaks are joined below; any other control or bidi character is refused
+        joined = unwrap(self.wrapped.get(path + (key,), value))
+        if one_line and "\n" in joined:
+            self.error(path + (key,), f"'{key}' holds a blank line; write it as one line of plain text")
+            return None
+        return joined
+
+    def usable(self, value: str, path: tuple, key: str, one_line: bool = True) -> bool:
+        """Whether every edition can carry `value`: the e-mail's headers and the feeds' XML cannot carry all."""
+        bad = unusable(value, one_line)
+        if bad:
+            kind = "a line break, tab, control or bidi character" if one_line else "a control character"
+            self.error(path, f"'{key}' holds {kind} ({bad}); write it as one line of plain text"
+                       if one_line else f"'{key}' holds {kind} ({bad}); remove it")
+        return bad is None
 
     def front_matter(self) -> FrontMatter | None:
         data = self.data
@@ -198,7 +253,7 @@ class _Checker:
         if value is None:
             self.error((), "missing required key 'year'")
             return None
-        if not isinstance(value, int) or isinstance(value, bool) or not 1900 <= value <= 2999:
+        if not isinstance(value, int) or isinstance(value, bool) or not FIRST_YEAR <= value <= LAST_YEAR:
             self.error(("year",), f"'year' must be a four-digit year, not {value!r}")
             return None
         if self.path.stem != str(value):
@@ -234,7 +289,7 @@ class _Checker:
         return value
 
     def summary(self) -> str | None:
-        value = self.text(self.data, "summary", (), required=True)
+        value = self.text(self.data, "summary", (), required=True, one_line=False)
         if value and "\n\n" in value:
             self.error(("summary",), "'summary' must be one paragraph (no blank lines)")
         return value
@@ -244,7 +299,8 @@ class _Checker:
         if not isinstance(value, list) or not all(isinstance(k, (str, int, float)) for k in value):
             self.error(("keywords",), "'keywords' must be a list of words")
             return ()
-        return tuple(str(k) for k in value)
+        words = tuple(str(k) for k in value)
+        return words if all(self.usable(word, ("keywords", i), "keywords") for i, word in enumerate(words)) else ()
 
     def people(self, value: Any, path: tuple, required: bool) -> tuple[Person, ...]:
         if value is None:
@@ -258,7 +314,8 @@ class _Checker:
         for index, entry in enumerate(value):
             where = path + (index,)
             if isinstance(entry, str) and entry.strip():
-                people.append(Person(entry.strip()))
+                if self.usable(entry.strip(), where, path[-1]):
+                    people.append(Person(entry.strip()))
             elif isinstance(entry, dict):
                 self.unknown_keys(entry, PERSON_KEYS, where, f"{path[-1]} entry")
                 name = self.text(entry, "name", where, required=True)
@@ -354,13 +411,21 @@ class _Checker:
             self.error(("cover", "image"), "the cover image must be a file beside the report "
                        "(a path such as images/cover.jpg), not a URL or an absolute path")
             return None
-        target = (folder / image).resolve()
+        try:
+            target = (folder / image).resolve()
+        except (OSError, RuntimeError, ValueError):  # a link that loops, a NUL in the name
+            self.error(("cover", "image"), f"the cover image '{image}' cannot be found (a link that loops?)")
+            return None
         if not target.is_relative_to(folder):
             self.error(("cover", "image"), f"the cover image '{image}' lies outside {folder.name}/; "
                        "keep images beside the report")
             return None
         if not target.is_file():
-            self.error(("cover", "image"), f"the cover image '{image}' does not exist")
+            what = "is not a regular file" if target.exists() else "does not exist"
+            self.error(("cover", "image"), f"the cover image '{image}' {what}")
+            return None
+        if problem := cover_problem(target):
+            self.error(("cover", "image"), f"the cover image '{image}' {problem}")
             return None
         return target
 

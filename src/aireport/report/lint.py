@@ -11,10 +11,10 @@ from aireport.report.urls import url_problem
 from aireport.report.years import allowed_years, mentioned_years
 
 INLINE_LINK = re.compile(r"\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
-AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
-URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
-TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*?)(/?)>")
-ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=|\s|$)")
+AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*)>")  # no '<' inside: each one is read once
+URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://\S+")  # starts where a word does
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*+)([^<>]*?)(/?)>")  # *+: a long name is read once
+ATTRIBUTE = re.compile(r"(?<![-a-zA-Z0-9_:.])([a-zA-Z_:][-a-zA-Z0-9_:.]*+)\s*(?:=|\s|$)")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 VOID_TAGS = {"br", "hr", "img", "wbr"}
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
 from aireport.report.body import Line, parse_body
+from aireport.report.characters import UNUSABLE, describe
 from aireport.errors import ReportError, display_path
 from aireport.report.frontmatter import parse_front_matter
 from aireport.report.lint import apply_rules
@@ -16,15 +16,17 @@ from aireport.report.markup import Renderer
 from aireport.report.model import Report
 from aireport.report.problems import ERROR, Problem, Problems
 from aireport.report.source import read_report_text, split_front_matter
+from aireport.report.years import parse_year
 
-YEAR = re.compile(r"\d{4}")
+MAX_LINE = 10_000
 
 
 def report_path(issues_dir: Path, year: str) -> Path:
     """The report file for YEAR; anything but a four-digit year is refused."""
-    if not YEAR.fullmatch(str(year)):
-        raise ReportError(issues_dir, None, f"'{year}' is not a year; give a four-digit year such as 2020")
-    return issues_dir / f"{year}.md"
+    try:
+        return issues_dir / f"{parse_year(str(year))}.md"
+    except ValueError as exc:
+        raise ReportError(issues_dir, None, str(exc)) from None
 
 
 def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
@@ -34,6 +36,7 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
     can be checked.
     """
     text = read_report_text(path)
+    _check_characters(path, text, problems)
     source = split_front_matter(path, text)
     front = parse_front_matter(source, problems)
     lines = [Line(source.body_line + i, t) for i, t in enumerate(source.body.split("\n"))]
@@ -45,6 +48,18 @@ def parse_report(path: Path, problems: Problems) -> tuple[Report | None, str]:
     report = Report(path=path, sections=sections, digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                     **{f.name: getattr(front, f.name) for f in fields(front)})
     return report, text
+
+
+def _check_characters(path: Path, text: str, problems: Problems) -> None:
+    """Refuse what no edition can carry, and lines too long for Markdown and the linter to read in
+    linear time (no Chinese paragraph comes near the limit)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE:
+            raise ReportError(path, number, f"line of {len(line)} characters; break it into lines of "
+                              f"at most {MAX_LINE} (a line break inside a paragraph changes nothing)")
+        if bad := UNUSABLE.search(line):
+            problems.error(number, f"holds the control character {describe(bad.group())}, which the feeds "
+                           "and the e-mail cannot carry; remove it")
 
 
 def inspect_report(path: Path) -> tuple[Report | None, list[Problem]]:

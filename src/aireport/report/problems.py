@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aireport.errors import printable
+
 ERROR = "error"
 WARNING = "warning"
 STRUCTURE = "structure"  # the body's shape: sections, topics, items, headings
@@ -21,7 +23,7 @@ class Problem:
     rule: str = STRUCTURE
 
     def format(self, path: str) -> str:
-        return f"{path}:{self.line}: {self.level}: {self.message}"
+        return printable(f"{path}:{self.line}: {self.level}: {self.message}")
 
     def as_dict(self, path: str) -> dict:
         return {"file": path, "line": self.line, "level": self.level, "rule": self.rule, "message": self.message}

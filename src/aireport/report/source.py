@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +24,7 @@ class SourceText:
 def read_report_text(path: Path) -> str:
     """The file as text; binary, oversized or non-UTF-8 input is a ReportError."""
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except FileNotFoundError:
         raise ReportError(path, None, "no such report; create it with `aireport new YEAR`") from None
     except IsADirectoryError:
@@ -41,6 +44,19 @@ def read_report_text(path: Path) -> str:
             path, line, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         ) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file. Opened without blocking and checked before reading: a FIFO
+    would wait for a writer for ever, a device would never end."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device); a report is a text file")
+        return file.read(MAX_REPORT_BYTES + 1)  # enough to tell it is too large
 
 
 def split_front_matter(path: Path, text: str) -> SourceText:

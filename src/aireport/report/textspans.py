@@ -13,18 +13,18 @@ from dataclasses import dataclass
 import yaml
 
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-HEADING_ATTRIBUTES = re.compile(r"\s*\{:?[^{}]*\}\s*$")
+HEADING_ATTRIBUTES = re.compile(r"(?<!\s)\s*\{:?[^{}]*\}\s*$")  # starts only where a run of spaces does
 REFERENCE_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S")
 # Pieces of a line that are not prose, leftmost first.
 PROTECTED = re.compile(
     r"<!--.*?(?:-->|$)"  # an HTML comment (possibly running on to later lines)
-    r"|(`+).+?\1"  # a code span
+    r"|(?<!`)(`++).+?\1"  # a code span (opened only where a run of backticks starts)
     r"|\]\(\s*<?[^()\s>]*(?:\([^()\s]*\)[^()\s>]*)*>?(?:\s+\"[^\"]*\")?\s*\)"  # ](link target "title")
     r"|!?\["  # the opening of a link or image: its text is prose, the bracket is not
-    r"|<[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*>"  # <https://autolink>
+    r"|<[a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*>"  # <https://autolink> (no '<' inside: each is read once)
     r"|</?[a-zA-Z][^<>]*>"  # an HTML tag
-    r"|[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>\u3000-\u303f\uff00-\uffef]+"  # a bare URL (up to a space or "，")
-    r"|\b[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail address
+    r"|(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>\u3000-\u303f\uff00-\uffef]+"  # a bare URL (up to a space or "，")
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail address (both start where a word does)
 )
 # Front-matter values that are the report's own prose; names, ids and sources' titles are quoted as given.
 PROSE_KEYS = (("title",), ("subtitle",), ("summary",), ("cover", "alt"))

@@ -1,7 +1,11 @@
-"""Years in a report's text: which are mentioned, which are events, and which the editor acknowledged.
+"""Years: what counts as one, and the years in a report's text.
 
-Two rules read them: the other-year warning (a year other than the report's,
-unless acknowledged on its line with `<!-- aireport: allow year 1987 -->`)
+What counts as a year is decided here only, for the command line, file names
+and front matter alike: four ASCII digits from 1900 to 2999 (`parse_year`).
+
+Years in the text: which are mentioned, which are events, and which the editor
+acknowledged. Two rules read them: the other-year warning (a year other than the
+report's, unless acknowledged on its line with `<!-- aireport: allow year 1987 -->`)
 and the date rule (the publication date may not precede an event the text
 describes; a forecast such as "预计到 2025 年" is no event).
 """
@@ -11,6 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+# ASCII digits only: \d and str.isdigit() also take ２０２０, ٢٠٢٠ and superscripts.
+FOUR_DIGITS = re.compile(r"[0-9]{4}")
 
 FULL_YEAR = re.compile(r"(?<![\d.])(19\d\d|20\d\d)(?![\d%亿万])")
 # "22 年" for 2022, but not "近 10 年", "过去 20 年" or "10 年来" (with or without the space house style puts there)
@@ -23,6 +31,22 @@ CLAUSE_END = re.compile(r"[。；！？，,;!?：:]")
 # Words before a year, in its clause, that make it a plan or a forecast rather than an event.
 FORECAST_BEFORE = re.compile(r"预计|预测|预期|有望|计划|将在|将于|将会|或将|目标|(?<!截)[到至]了?\s*$")
 FORECAST_AFTER = re.compile(r"^\s*(?:\d{1,2}\s*月)?\s*(?:(?:以|之)?前(?![几一二三两\d])|将|会|有望|预计)")
+
+
+def parse_year(text: str) -> int:
+    """The year `text` names, or ValueError saying what a year looks like."""
+    if not FOUR_DIGITS.fullmatch(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        raise ValueError(f"'{text}' is not a year; give a four-digit year from {FIRST_YEAR} to {LAST_YEAR} "
+                         "such as 2020")
+    return int(text)
+
+
+def is_year(text: str) -> bool:
+    try:
+        parse_year(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def compose(html: str) -> str:
         _squeeze(units)
         _break_at_quotes(units)
         if len(units) >= SHORTEST_KEPT_TEXT:
-            _keep_end(run[-1][1])
+            _keep_end(_last_with_letters(run))
     for run in runs:
         for index, node in run:
             pieces[index] = "".join(unit.before + unit.text + unit.after for unit in node)
@@ -120,12 +120,13 @@ def _break_at_quotes(units: list[Unit]) -> None:
 
 
 def _keep_end(node: list[Unit]) -> None:
-    """Keep the last two letters of a text node, and what follows them, on one line."""
+    """Keep the last two letters of a text node (a Han character or a Latin word each, such as
+    "No.1"), and what follows them, on one line."""
     end = len(node)
     while end and (node[end - 1].char in CLOSING + STOPS + "…—" or node[end - 1].text.isspace()):
         end -= 1
-    if not end or not is_han(node[end - 1].char):
-        return
+    if not end or not (is_han(node[end - 1].char) or any(is_han(unit.char) for unit in node)):
+        return  # Latin text breaks only at its spaces, where a last word stands well on its own
     start, letters = end, 0
     while letters < 2:
         start -= 1
@@ -145,6 +146,15 @@ def _keep_end(node: list[Unit]) -> None:
         start -= 1
     node[start].before = '<span class="nobr">' + node[start].before
     node[-1].after += "</span>"
+
+
+def _last_with_letters(run: list[tuple[int, list[Unit]]]) -> list[Unit]:
+    """The last text node that holds more than punctuation: after a link ("见 No.1</a>。") the
+    full stop alone cannot start a line, so the letters before it are the ones to keep together."""
+    for _, node in reversed(run):
+        if any(not (unit.text.isspace() or unit.char in CLOSING + STOPS + OPENING + "…—") for unit in node):
+            return node
+    return run[-1][1]
 
 
 def _in_word(char: str) -> bool:

@@ -65,11 +65,14 @@ def _subset(face: Face, codepoints: list[int]) -> bytes:
         chosen = request.sets(kept)
         chosen.clear()
         chosen.update(values)
-    original = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(face.path)), face.index)
-    subset = uharfbuzz.subset(original, request)
+    try:
+        original = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(face.path)), face.index)
+        subset = uharfbuzz.subset(original, request)
+    except (RuntimeError, OSError, ValueError):  # a damaged file: HarfBuzz says only "Subsetting failed"
+        subset = None
     if subset is None:
-        raise BuildError(f"{display_path(face.path)}: HarfBuzz cannot cut this font down for the booklet; "
-                         "choose another font (font_dir in [tool.aireport])")
+        raise BuildError(f"{display_path(face.path)}: HarfBuzz cannot cut this font down for the booklet "
+                         "(is the file damaged?); choose another font (font_dir in [tool.aireport])")
     return bytes(subset.blob.data)
 
 

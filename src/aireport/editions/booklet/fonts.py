@@ -146,10 +146,13 @@ def licence_of(face: Face) -> str | None:
     """A short name for the licence a face declares in its name table (ids 13 and 14)."""
     from fontTools.ttLib import TTFont
 
-    font = TTFont(face.path, fontNumber=face.index, lazy=True)
-    names = font["name"]
-    text = " ".join(str(names.getDebugName(i) or "") for i in (13, 14))
-    font.close()
+    try:
+        font = TTFont(face.path, fontNumber=face.index, lazy=True)
+        names = font["name"]
+        text = " ".join(str(names.getDebugName(i) or "") for i in (13, 14))
+        font.close()
+    except Exception:  # noqa: BLE001 -- a damaged name table: the booklet names no licence
+        return None
     if "Open Font License" in text or "OFL" in text:
         return "SIL Open Font License 1.1"
     description = names.getDebugName(14) or names.getDebugName(13)
@@ -187,22 +190,19 @@ def _english_name(names: list[str], languages: list[str]) -> str:
 
 
 def _folder_faces(folder: Path) -> list[Face]:
-    from fontTools.ttLib import TTCollection, TTFont, TTLibError
+    from fontTools.ttLib import TTCollection, TTFont
 
     if not folder.is_dir():
         raise AiReportError(f"[tool.aireport] font_dir: {display_path(folder)} is not a folder")
     faces = []
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in FONT_SUFFIXES):
-        fonts = []
         try:
-            collection = path.suffix.lower() in (".ttc", ".otc")
-            fonts = TTCollection(path, lazy=True).fonts if collection else [TTFont(path, lazy=True)]
-            faces += [face for index, font in enumerate(fonts) if (face := _face_of(path, index, font))]
-        except (TTLibError, OSError, KeyError, AssertionError):
+            with path.open("rb") as file:  # opened here, so that it is closed even when fontTools gives up
+                collection = path.suffix.lower() in (".ttc", ".otc")
+                fonts = TTCollection(file, lazy=True).fonts if collection else [TTFont(file, lazy=True)]
+                faces += [face for index, font in enumerate(fonts) if (face := _face_of(path, index, font))]
+        except Exception:  # noqa: BLE001 -- fontTools raises what the damage makes (struct.error, EOFError…)
             continue  # not a usable font after all; the folder may hold other files
-        finally:
-            for font in fonts:
-                font.close()
     if not faces:
         raise AiReportError(f"[tool.aireport] font_dir: {display_path(folder)} holds no fonts "
                             f"({', '.join(FONT_SUFFIXES)})")

@@ -66,12 +66,32 @@ def typeset(booklet: Booklet) -> bytes:
             # A content-derived /ID and the report's own dates keep the bytes reproducible.
             options = {"pdf_identifier": True, "optimize_images": True, "jpeg_quality": 85, "dpi": 300}
             document = html.render(**options)
+            _only_web_links(document)
             return document.copy(whole_sheets(document.pages)).write_pdf(**options)
     except RefusedURL as refused:
         allowed = " and ".join(f"{display_path(folder)}/" for folder in booklet.folders)
         raise BuildError(f"{display_path(booklet.source)}: the PDF booklet refers to {refused.url}, "
                          f"but may only use files in {allowed}; put the file beside the report "
                          "or remove the reference") from None
+    except RecursionError:
+        raise BuildError(f"{display_path(booklet.source)}: the PDF booklet nests too deeply for WeasyPrint; "
+                         "run `aireport check` and flatten what it names") from None
+    except Exception as exc:  # noqa: BLE001 -- a damaged font or image fails deep inside WeasyPrint
+        detail = " ".join(str(exc).split())[:200]
+        raise BuildError(f"{display_path(booklet.source)}: WeasyPrint could not lay the booklet out "
+                         f"({type(exc).__name__}: {detail}); check the fonts in font_dir and the cover "
+                         "image") from None
+
+
+WEB_LINK = ("http://", "https://", "mailto:")
+
+
+def _only_web_links(document) -> None:
+    """Keep links within the booklet and to the web; drop any other (a relative link made absolute
+    against the templates folder would be a file:// link, which some readers open over SMB)."""
+    for page in document.pages:
+        page.links[:] = [link for link in page.links
+                         if link[0] == "internal" or (link[0] == "external" and link[1].lower().startswith(WEB_LINK))]
 
 
 def whole_sheets(pages: list) -> list:

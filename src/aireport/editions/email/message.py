@@ -4,7 +4,7 @@ web page) as inlined HTML, as plain text, and as one .eml message."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from aireport.editions.email.digest import Digest, make_digest
 from aireport.errors import BuildError, display_path
@@ -66,18 +66,40 @@ def _check_budget(html: str, site: Site, path: str) -> None:
 
 
 def _message(digest: Digest, site: Site, text: str, html: str) -> bytes:
-    from aireport.editions.email.mime import Envelope, build_message
+    from aireport.editions.email.mime import Envelope, UnsafeHeader, build_message
 
     config = site.config  # its sender was checked with the other settings
     report = digest.report
-    host = urlsplit(config.site_url).hostname
+    host = _ascii_host(urlsplit(config.site_url).hostname or "")
     envelope = Envelope(
         subject=f"{report.title}：{report.subtitle}" if report.subtitle else report.title,
         sender=config.sender,
         date=report.date,
         message_id=f"aireport-{report.year}@{host}",
-        unsubscribe=(f"mailto:{config.contact}?subject=unsubscribe", config.unsubscribe),
+        unsubscribe=(f"mailto:{config.contact}?subject=unsubscribe", _ascii_url(config.unsubscribe)),
         list_id=f"{config.title} <{host}>",
         language=report.language,
     )
-    return build_message(envelope, text, html)
+    try:
+        return build_message(envelope, text, html)
+    except UnsafeHeader as exc:  # the settings and the report were checked; this is the second line of defence
+        raise BuildError(f"{display_path(report.path)}: {exc}; fix the report's title or the settings") from None
+
+
+def _ascii_host(host: str) -> str:
+    """A host name as headers carry it: an internationalised one in its xn-- form."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host  # the header check names it
+
+
+def _ascii_url(url: str) -> str:
+    """A URL as a header carries it: xn-- host, percent-encoded path and query."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    netloc = _ascii_host(parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    safe = "/%:@!$&'()*+,;=~-._?"
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=safe), quote(parts.query, safe=safe),
+                       quote(parts.fragment, safe=safe)))

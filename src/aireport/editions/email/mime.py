@@ -8,11 +8,14 @@ promise. base64 keeps the whole message 7-bit clean with short lines.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 # Headers given with set_raw() are written exactly as given; folding a long
 # List-Unsubscribe URL would turn it into an encoded word that no client reads.
@@ -31,6 +34,7 @@ class Envelope:
 
 
 def build_message(envelope: Envelope, text: str, html: str) -> bytes:
+    _check_headers(envelope)
     message = EmailMessage(policy=POLICY)
     message["From"] = envelope.sender
     message["Subject"] = envelope.subject
@@ -52,15 +56,46 @@ def build_message(envelope: Envelope, text: str, html: str) -> bytes:
     return message.as_bytes()
 
 
+class UnsafeHeader(ValueError):
+    """A header value that could end the header or start another one."""
+
+
+def _check_headers(envelope: Envelope) -> None:
+    """Refuse any value that is not one plain line, whatever checked it before: a CR or LF
+    would start a header of its own (Bcc:), and URLs go in List-Unsubscribe unencoded."""
+    values = [("Subject", envelope.subject), ("From", envelope.sender), ("Message-ID", envelope.message_id),
+              ("List-Id", envelope.list_id), ("Content-Language", envelope.language),
+              *(("List-Unsubscribe", url) for url in envelope.unsubscribe)]
+    for name, value in values:
+        if not header_safe(value):
+            raise UnsafeHeader(f"the e-mail's {name} header would hold {value!r}; it must be one line "
+                               "without control characters")
+    for url in envelope.unsubscribe:
+        if any(char in url for char in "<>, ") or not url.isascii():
+            raise UnsafeHeader(f"the e-mail's List-Unsubscribe URL {url!r} holds a character that "
+                               "ends it (<, >, comma, space) or is not ASCII")
+    if any(char in envelope.message_id for char in "<> "):
+        raise UnsafeHeader(f"the e-mail's Message-ID {envelope.message_id!r} holds <, > or a space")
+
+
+def header_safe(value: str) -> bool:
+    """Whether `value` can go in a header: no control characters (CR, LF, TAB included),
+    no unpaired surrogates or line separators, no characters that reorder text."""
+    return not any(unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS
+                   for char in value)
+
+
 def sender_problem(sender: str) -> str | None:
     """Why `sender` cannot go in a From header, or None when it can."""
+    if not header_safe(sender):
+        return "must be one line without control characters"
     probe = EmailMessage(policy=POLICY)
     try:
         probe["From"] = sender
-    except (ValueError, IndexError) as exc:
-        return str(exc)
-    header = probe["From"]
-    addresses = header.addresses
+        header = probe["From"]
+        addresses = header.addresses
+    except (ValueError, IndexError, AttributeError, TypeError):  # the parser fails in many ways on odd input
+        return "not a single address such as 'Name <editor@example.org>'"
     if header.defects or len(addresses) != 1 or "." not in addresses[0].domain:
         return "not a single address such as 'Name <editor@example.org>'"
     return None
