@@ -90,11 +90,12 @@ def _stale_editions(config: Config, options: BuildOptions, report: Report, out: 
 
 
 def site_key(edition_name: str, config: Config, site: Site) -> str:
-    """The key of a site edition: every listed report, and the booklet sizes its feeds announce."""
+    """The key of a site edition: every listed report, and the booklet sizes it shows, if it does."""
     from aireport.editions import by_name
 
+    edition = by_name(edition_name)
     sizes = ",".join(f"{year}={size}" for year, size in sorted(site.pdf_sizes.items()))
-    return edition_key(by_name(edition_name), config, site.reports, extra=f"all years\0{sizes}")
+    return edition_key(edition, config, site.reports, extra=f"all years\0{sizes if edition.shows_booklets else ''}")
 
 
 def site_editions(options: BuildOptions, plan: Plan, warn: Callable[[str], None]) -> tuple:

@@ -9,7 +9,6 @@ has rendered, and then all of it is staged and switched in together
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from aireport.build.publish import start_workers
 from aireport.build.workers import Job, Workers
 from aireport.build.writer import Staging, clean_up
 from aireport.config import Config
-from aireport.editions import EDITIONS, SITE, by_name
+from aireport.editions import by_name
 from aireport.editions.site import Site
 from aireport.editions.templating import make_environment
 from aireport.errors import AiReportError, BuildError, display_path
@@ -89,13 +88,18 @@ def _build(project: Project, options: BuildOptions, progress: Quiet | None, work
         progress.planned(sum(len(y.keys) for y in plan.years) + len(plan.unchanged) + len(site_jobs))
         for job in plan.unchanged:
             progress.done(job, fresh=True)
-        years = _render_years(config, plan, workers, progress)
-        for year in years:
-            if year.error is not None:
-                result.failures[year.plan.report.year] = year.error
+        years = _start_years(config, plan, workers, progress)
+        early_jobs = tuple(e for e in site_jobs if not e.shows_booklets)
+        failed_before = _failed(years, result)
+        # Made while the workers typeset the booklets, which these editions do not show.
+        early = _render_site(config, out, cache, plan, early_jobs, _good(years), result, progress)
+        _finish_years(years, workers, progress)
+        if _failed(years, result) != failed_before:  # a booklet failed: its year leaves those lists
+            early = _render_site(config, out, cache, plan, early_jobs, _good(years), result, progress)
         _stop_when_the_only_year_asked_failed(options, result)
-        good = [year for year in years if year.error is None]
-        site_outputs = _render_site(config, out, cache, plan, site_jobs, good, result, progress)
+        late_jobs = tuple(e for e in site_jobs if e.shows_booklets)
+        site_outputs = early + _render_site(config, out, cache, plan, late_jobs, _good(years), result, progress)
+        good = _good(years)
         _write_all(out, mtime, cache, plan, good, site_outputs, result, progress)
     progress.close()
     return result
@@ -107,26 +111,40 @@ def _stop_when_the_only_year_asked_failed(options: BuildOptions, result: BuildRe
         raise AiReportError(result.failures[int(options.years[0])])
 
 
-def _render_years(config: Config, plan: Plan, workers: Workers | None, progress: Quiet) -> list[_Year]:
-    """Each stale year, rendered here while the workers make its slow editions."""
+def _start_years(config: Config, plan: Plan, workers: Workers | None, progress: Quiet) -> list[_Year]:
+    """Each stale year's light editions, rendered here; its slow ones handed to the workers."""
     years = [_Year(year_plan) for year_plan in plan.years]
     for year in years:
         _render_year(config, plan.listed, year, workers, progress)
-    if workers is not None and any(year.waiting for year in years):
-        for edition in EDITIONS:
-            if edition.scope == SITE:  # imported while the workers are busy, not after
-                importlib.import_module(edition.render.partition(":")[0])
-        by_label = {f"{name} {year.plan.report.year}": year for year in years for name in year.waiting}
-        for outcome in workers.outcomes():
-            year = by_label[outcome.job.label]
-            name = outcome.job.label.split()[0]
-            year.waiting.discard(name)
-            if outcome.files is None:
-                year.error = year.error or outcome.error
-                continue
-            _keep(year, name, outcome.files, outcome.seconds + year.prepared_in[name])
-            progress.done(outcome.job.label, fresh=False)
     return years
+
+
+def _finish_years(years: list[_Year], workers: Workers | None, progress: Quiet) -> None:
+    """Wait for the workers, keeping each slow edition with its year."""
+    if workers is None or not any(year.waiting for year in years):
+        return
+    by_label = {f"{name} {year.plan.report.year}": year for year in years for name in year.waiting}
+    for outcome in workers.outcomes():
+        year = by_label[outcome.job.label]
+        name = outcome.job.label.split()[0]
+        year.waiting.discard(name)
+        if outcome.files is None:
+            year.error = year.error or outcome.error
+            continue
+        _keep(year, name, outcome.files, outcome.seconds + year.prepared_in[name])
+        progress.done(outcome.job.label, fresh=False)
+
+
+def _failed(years: list[_Year], result: BuildResult) -> set[int]:
+    """Record the years that failed so far; the set of all failed years."""
+    for year in years:
+        if year.error is not None:
+            result.failures[year.plan.report.year] = year.error
+    return set(result.failures)
+
+
+def _good(years: list[_Year]) -> list[_Year]:
+    return [year for year in years if year.error is None]
 
 
 def _render_year(config: Config, listed: tuple, year: _Year, workers: Workers | None, progress: Quiet) -> None:
@@ -203,6 +221,7 @@ def _write_all(out: Path, mtime: int | None, cache: BuildCache, plan: Plan, year
         for name, key in year.plan.keys.items():
             files = {o.path: o.data for o in year.outputs.values() if o.edition == name}
             cache.record(f"{name} {report.year}", key, files)
+    result.unchanged[:] = list(dict.fromkeys(result.unchanged))  # a site edition made again after a failure
     for job, key, site_files in site_outputs:
         cache.record(job, key, {o.path: o.data for o in site_files})
     for year in plan.removed:

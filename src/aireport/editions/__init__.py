@@ -33,6 +33,8 @@ class Edition:
     work: str | None = None
     warm_up: str | None = None  # f() run by each worker as it starts (importing what `work` needs)
     fingerprint: str | None = None  # f(config) -> str: what else its output depends on (fonts, library versions)
+    # A site edition that shows the booklets' sizes waits for them; the others are made while they are typeset.
+    shows_booklets: bool = False
 
     @property
     def split(self) -> bool:
@@ -55,9 +57,11 @@ EDITIONS = (
             warm_up="aireport.editions.booklet.typesetting:preload",
             fingerprint="aireport.editions.booklet.fonts:fingerprint"),
     Edition("archive", SITE, "aireport.editions.web:render_archive", "web", "the archive page of every year",
-            fingerprint="aireport.editions.raster:fingerprint"),
-    Edition("feed", SITE, "aireport.editions.feeds:render_feeds", "feed", "the Atom and RSS feeds"),
-    Edition("jsonfeed", SITE, "aireport.editions.jsonfeed:render_json_feed", "feed", "the JSON Feed"),
+            fingerprint="aireport.editions.raster:fingerprint", shows_booklets=True),
+    Edition("feed", SITE, "aireport.editions.feeds:render_feeds", "feed", "the Atom and RSS feeds",
+            shows_booklets=True),
+    Edition("jsonfeed", SITE, "aireport.editions.jsonfeed:render_json_feed", "feed", "the JSON Feed",
+            shows_booklets=True),
     Edition("search", SITE, "aireport.editions.search:render_search", "web",
             "the search index of every year (Pagefind)", fingerprint="aireport.editions.search:fingerprint"),
     Edition("sitemap", SITE, "aireport.editions.share:render_sitemap", "web", "sitemap.xml and robots.txt"),
