@@ -1,10 +1,11 @@
 """A publish: plan from the sources, render what is stale in memory, then write it all at once.
 
 Each year renders completely before anything is written, so a year that fails
-leaves its files as they were while the others are published. The archive and
-feeds come last, over every listed year. Nothing is written until everything
-has rendered, and then all of it is staged and switched in together
-(build/writer.py).
+leaves its files as they were while the others are published. The site
+editions are made over every listed year: those that do not show the booklets
+(search, sitemap) while the workers typeset them, the archive and feeds after.
+Nothing is written until everything has rendered, and then all of it is staged
+and switched in together (build/writer.py).
 """
 
 from __future__ import annotations
