@@ -321,6 +321,8 @@ REPETITION_PLACES = {"item": "- {}\n", "block": "{}\n", "heading": "### 题{}x\n
 @example(unit="a", times=9000, place="tag")
 @example(unit="(", times=4000, place="link")
 @example(unit="*", times=4000, place="label")
+@example(unit="  - ", times=2000, place="block")  # a list in a list, 2,000 deep in one line
+@example(unit="1. ", times=2000, place="item")
 def test_nesting_and_repetition_at_scale(tmp_path, unit, times, place):
     body = REPETITION_PLACES[place].replace("{}", unit * times)
     started = time.perf_counter()

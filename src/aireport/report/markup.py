@@ -30,6 +30,9 @@ _QUOTE_MARKS = re.compile(r"^[ >]*>", re.M)
 _ELEMENT = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
 VOID_TAGS = {"br", "hr", "img", "wbr"}
 MAX_NESTING = 32
+# List markers one after another at a line's start ("- - - …", "1. 1. …") open a list inside a list each.
+_LIST_MARKS = re.compile(r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+", re.M)
+_LIST_MARK = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]+")
 MAX_BRACKETS = 300
 _BLOCK_END = re.compile(r"</(p|li|tr|blockquote|pre|h\d)>|<br\s*/?>")
 
@@ -63,6 +66,11 @@ class Renderer:
         quotes = max((line.count(">") for line in _QUOTE_MARKS.findall(source)), default=0)
         if quotes > MAX_NESTING:  # Python-Markdown parses a quote's text again at each level
             self.problems.append(f"quotes ('>') nested {quotes} levels deep (at most {MAX_NESTING}); flatten them")
+            return f"<p>{html.escape(source)}</p>"
+        lists = max((len(_LIST_MARK.findall(marks)) for marks in _LIST_MARKS.findall(source)), default=0)
+        if lists > MAX_NESTING:  # and a list's items again at each level
+            self.problems.append(f"list markers nested {lists} levels deep in one line (at most {MAX_NESTING}); "
+                                 "write them as text or flatten the list")
             return f"<p>{html.escape(source)}</p>"
         self._md.reset()
         return self._md.convert(source)
