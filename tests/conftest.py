@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# In CI the fuzz tests replay the same examples every run: a red run must be reproducible,
+# and a new failing example is found by the runs on developers' machines.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from aireport.build.run import build
 from aireport.cli import main
