@@ -63,7 +63,7 @@ class Timeline:
     def describe(self) -> str:
         """One sentence for alt text."""
         return (f"{self.year} 年时间线：{len(self.events)} 个有日期的事件，按月份排列在 1 月至 12 月的时间轴上，"
-                f"分属{len(self.groups)}个章节。")
+                f"分属 {len(self.groups)} 个章节。")
 
 
 def extract_events(report: Report) -> Timeline:
