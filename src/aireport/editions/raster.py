@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from aireport.config import Config
-from aireport.editions.timeline import Dot, Drawing, Label, Line
+from aireport.editions.timeline import Dot, Drawing, Label, Stroke
 
 PIL_ANCHORS = {"start": "ls", "middle": "ms", "end": "rs"}
 
@@ -56,7 +56,7 @@ def drawing_png(drawing: Drawing, config: Config, scale: int = 2) -> bytes:
     image = Image.new("RGB", (drawing.width * scale, drawing.height * scale), "#ffffff")
     pen = ImageDraw.Draw(image)
     for shape in drawing.shapes:
-        if isinstance(shape, Line):
+        if isinstance(shape, Stroke):
             pen.line([(shape.x1 * scale, shape.y1 * scale), (shape.x2 * scale, shape.y2 * scale)],
                      fill=shape.colour, width=round(shape.width * scale))
         elif isinstance(shape, Dot):

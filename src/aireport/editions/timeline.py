@@ -140,7 +140,7 @@ MAX_LABEL_EM = 31
 
 
 @dataclass(frozen=True)
-class Line:
+class Stroke:
     x1: float
     y1: float
     x2: float
@@ -172,7 +172,7 @@ class Label:
 class Drawing:
     width: int
     height: int
-    shapes: tuple[Line | Dot | Label, ...]
+    shapes: tuple[Stroke | Dot | Label, ...]
 
 
 def lay_out(timeline: Timeline) -> Drawing:
@@ -184,7 +184,7 @@ def lay_out(timeline: Timeline) -> Drawing:
     for month, name in enumerate(MONTH_NAMES, start=1):
         events = [e for e in timeline.events if e.month == month]
         height = ROW * len(events) if events else EMPTY_MONTH
-        shapes += [Line(AXIS_X - 6, y, AXIS_X, y, RULE, 2),
+        shapes += [Stroke(AXIS_X - 6, y, AXIS_X, y, RULE, 2),
                    Label(AXIS_X - 14, y + (ROW if events else EMPTY_MONTH) / 2 + 4.5, name, 13,
                          INK if events else MUTED, bool(events), "end")]
         for row, event in enumerate(events):
@@ -194,7 +194,7 @@ def lay_out(timeline: Timeline) -> Drawing:
                        Label(AXIS_X, centre + 3.5, group.number, 10, "#ffffff", True, "middle"),
                        Label(LABEL_X, centre + 5, _fit(f"{event.day} 日　{event.title}" if event.day else event.title, MAX_LABEL_EM), LABEL_SIZE, INK)]
         y += height
-    axis = [Line(AXIS_X, top, AXIS_X, y, RULE, 2)]
+    axis = [Stroke(AXIS_X, top, AXIS_X, y, RULE, 2)]
     return Drawing(WIDTH, int(y + TOP / 2), tuple(legend + axis + shapes))
 
 
@@ -242,7 +242,7 @@ def to_svg(drawing: Drawing, title: str, font_family: str = FONT_FAMILY, svg_id:
 
 
 def _svg_shape(shape) -> str:
-    if isinstance(shape, Line):
+    if isinstance(shape, Stroke):
         return (f'<line x1="{_n(shape.x1)}" y1="{_n(shape.y1)}" x2="{_n(shape.x2)}" y2="{_n(shape.y2)}" '
                 f'stroke="{shape.colour}" stroke-width="{_n(shape.width)}"/>')
     if isinstance(shape, Dot):

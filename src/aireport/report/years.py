@@ -50,7 +50,7 @@ def is_year(text: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Event:
+class YearMention:
     """A year (and month) the text says something happened in."""
 
     line: int
@@ -80,7 +80,7 @@ def mentioned_years(text: str) -> set[int]:
     return found | {2000 + int(m) for m in SHORT_YEAR.findall(text)}
 
 
-def events(number: int, text: str) -> list[Event]:
+def events(number: int, text: str) -> list[YearMention]:
     """The dated events of one line: years followed by 年, less forecasts and plans."""
     text = COMMENT.sub("", text)
     found = []
@@ -88,7 +88,7 @@ def events(number: int, text: str) -> list[Event]:
         if _is_forecast(text, match.start(), match.end()):
             continue
         month = int(match.group(2)) if match.group(2) else None
-        found.append(Event(number, int(match.group(1)), month if month and 1 <= month <= 12 else None))
+        found.append(YearMention(number, int(match.group(1)), month if month and 1 <= month <= 12 else None))
     return found
 
 

@@ -74,14 +74,14 @@ def verified_address(query: str, secret: bytes) -> str | None:
 
 
 @dataclass(frozen=True)
-class Part:
+class MessagePart:
     head: bytes  # everything of the message up to this part's encoded body, and the encoded lines
     before: bytes  # that come before the line with the unsubscribe link; the decoded body from that line
     after: bytes  # up to the link, and after it
     escape: bool  # the link sits in HTML
 
     @classmethod
-    def split(cls, head: bytes, body: bytes, cut: int, link: bytes, escape: bool) -> Part:
+    def split(cls, head: bytes, body: bytes, cut: int, link: bytes, escape: bool) -> MessagePart:
         """Base64 encodes 57 bytes to a line, so the lines before the link's are encoded once, here."""
         whole_lines = cut - cut % 57
         return cls(head + _base64(body[:whole_lines]) + (CRLF if whole_lines else b""), body[whole_lines:cut],
@@ -142,7 +142,7 @@ def _headers(head: bytes) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def _parts(body: bytes, base: str) -> tuple[list[Part], bytes]:
+def _parts(body: bytes, base: str) -> tuple[list[MessagePart], bytes]:
     """The base64 parts of a multipart body, each split around its footer's unsubscribe link."""
     parts, position = [], 0
     for match in re.finditer(rb"Content-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n(?=\r\n--)",
@@ -154,7 +154,7 @@ def _parts(body: bytes, base: str) -> tuple[list[Part], bytes]:
         if cut < 0:
             raise AiReportError(f"the published e-mail has no unsubscribe link to {base} in its "
                                 f"{'HTML' if is_html else 'text'} part; republish it")
-        parts.append(Part.split(body[position:match.start(1)], decoded, cut, link, is_html))
+        parts.append(MessagePart.split(body[position:match.start(1)], decoded, cut, link, is_html))
         position = match.end(1)
     if len(parts) != 2:
         raise AiReportError("the published e-mail is not a text and HTML message; republish it")
