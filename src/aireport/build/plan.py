@@ -131,4 +131,10 @@ def _published_years(out: Path) -> set[int]:
 
 
 def _fingerprints(config: Config, only: tuple[str, ...]) -> dict[str, str]:
-    return {e.name: e.function("fingerprint")(config) for e in chosen(only) if e.fingerprint}
+    """Each edition's fingerprint; editions that name the same one (the web page and the archive
+    share the pictures') get it worked out once, since it asks fontconfig for the fonts."""
+    by_target: dict[str, str] = {}
+    for edition in chosen(only):
+        if edition.fingerprint and edition.fingerprint not in by_target:
+            by_target[edition.fingerprint] = edition.function("fingerprint")(config)
+    return {e.name: by_target[e.fingerprint] for e in chosen(only) if e.fingerprint}

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import Environment
+
 from aireport.build.cache import BuildCache, state_path
 from aireport.build.lock import output_lock
 from aireport.build.options import BuildOptions
@@ -89,17 +91,18 @@ def _build(project: Project, options: BuildOptions, progress: Quiet | None, work
         progress.planned(sum(len(y.keys) for y in plan.years) + len(plan.unchanged) + len(site_jobs))
         for job in plan.unchanged:
             progress.done(job, fresh=True)
-        years = _start_years(config, plan, workers, progress)
+        env = make_environment(config.templates_dir)  # one for the whole publish: templates compile once
+        years = _start_years(config, env, plan, workers, progress)
         early_jobs = tuple(e for e in site_jobs if not e.shows_booklets)
         failed_before = _failed(years, result)
         # Made while the workers typeset the booklets, which these editions do not show.
-        early = _render_site(config, out, cache, plan, early_jobs, _good(years), result, progress)
+        early = _render_site(config, env, out, cache, plan, early_jobs, _good(years), result, progress)
         _finish_years(years, workers, progress)
         if _failed(years, result) != failed_before:  # a booklet failed: its year leaves those lists
-            early = _render_site(config, out, cache, plan, early_jobs, _good(years), result, progress)
+            early = _render_site(config, env, out, cache, plan, early_jobs, _good(years), result, progress)
         _stop_when_the_only_year_asked_failed(options, result)
         late_jobs = tuple(e for e in site_jobs if e.shows_booklets)
-        site_outputs = early + _render_site(config, out, cache, plan, late_jobs, _good(years), result, progress)
+        site_outputs = early + _render_site(config, env, out, cache, plan, late_jobs, _good(years), result, progress)
         good = _good(years)
         _write_all(out, mtime, cache, plan, good, site_outputs, result, progress)
     progress.close()
@@ -112,11 +115,12 @@ def _stop_when_the_only_year_asked_failed(options: BuildOptions, result: BuildRe
         raise AiReportError(result.failures[int(options.years[0])])
 
 
-def _start_years(config: Config, plan: Plan, workers: Workers | None, progress: Quiet) -> list[_Year]:
+def _start_years(config: Config, env: Environment, plan: Plan, workers: Workers | None,
+                 progress: Quiet) -> list[_Year]:
     """Each stale year's light editions, rendered here; its slow ones handed to the workers."""
     years = [_Year(year_plan) for year_plan in plan.years]
     for year in years:
-        _render_year(config, plan.listed, year, workers, progress)
+        _render_year(Site(config, env, plan.listed), year, workers, progress)
     return years
 
 
@@ -148,10 +152,9 @@ def _good(years: list[_Year]) -> list[_Year]:
     return [year for year in years if year.error is None]
 
 
-def _render_year(config: Config, listed: tuple, year: _Year, workers: Workers | None, progress: Quiet) -> None:
+def _render_year(site: Site, year: _Year, workers: Workers | None, progress: Quiet) -> None:
     report = year.plan.report
     try:
-        site = Site(config, make_environment(config.templates_dir), listed)
         for name in year.plan.keys:
             edition = by_name(name)
             started_at = time.perf_counter()
@@ -173,7 +176,7 @@ def _keep(year: _Year, name: str, files: dict[str, bytes], seconds: float) -> No
         year.outputs[path] = Output(path, data, name, seconds)
 
 
-def _render_site(config: Config, out: Path, cache: BuildCache, plan: Plan, editions: tuple,
+def _render_site(config: Config, env: Environment, out: Path, cache: BuildCache, plan: Plan, editions: tuple,
                  years: list[_Year], result: BuildResult, progress: Quiet) -> list[tuple[str, str, list[Output]]]:
     """The site editions that are stale: (job, key, outputs) for each."""
     if not editions:
@@ -181,7 +184,7 @@ def _render_site(config: Config, out: Path, cache: BuildCache, plan: Plan, editi
     failed = set(result.failures)
     listed = tuple(r for r in plan.listed if r.year not in failed or (out / Site.page_path(r.year)).is_file())
     fresh = [o for year in years for o in year.outputs.values()]
-    site = Site(config, make_environment(config.templates_dir), listed, _pdf_sizes(out, listed, fresh))
+    site = Site(config, env, listed, _pdf_sizes(out, listed, fresh))
     rendered = []
     for edition in editions:
         key = site_key(edition.name, config, site)
