@@ -15,7 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
-from aireport.atomic import TEMP_PREFIX, remove_stale_temporaries
+from aireport.atomic import remove_stale_temporaries
 from aireport.errors import BuildError, display_path
 
 STAGING = ".aireport-staging"
@@ -84,11 +84,6 @@ def clean_up(out: Path) -> None:
     """What a killed publish left: its staging folder and temporary files."""
     shutil.rmtree(out / STAGING, ignore_errors=True)
     remove_stale_temporaries(out)
-
-
-def is_private(name: str) -> bool:
-    """aireport's own working files in the output folder, which a server must never show."""
-    return name.startswith((STAGING, TEMP_PREFIX))
 
 
 def _refuse_links(out: Path, path: str) -> None:
