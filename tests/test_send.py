@@ -62,7 +62,8 @@ def test_each_recipient_gets_one_message_of_their_own_and_failures_are_recorded(
         result = send(cli, port, "--list", str(listing))
     assert result.exit_code == 0, result.output
     assert "list.csv:42: 'not-an-address' is not an e-mail address; skipped" in result.stderr
-    assert "1 duplicate addresses skipped" in result.stderr
+    assert "1 address listed twice, skipped" in result.stderr
+    assert "1 address differing from another only in the case of the part before @; both are mailed" in result.stderr
     assert result.stderr.splitlines()[-1] == (
         "2020: sent 39, skipped 2 (1 invalid, 1 duplicate, 0 suppressed), failed permanently 1, "
         "deferred 1 (send again to retry them)")
@@ -109,7 +110,7 @@ def test_suppressed_addresses_are_skipped(published, cli):
     with Server(recorder) as port:
         result = send(cli, port, "--list", str(write_list(published / "l.csv", ["reader1@example.org",
                                                                                  "reader2@example.org"])))
-    assert "1 suppressed addresses skipped" in result.stderr
+    assert "1 address suppressed, skipped" in result.stderr
     assert list(recorder.counts) == ["reader2@example.org"]
 
 

@@ -64,7 +64,7 @@ def test_one_click_post_suppresses_the_address_and_the_next_send_skips_it(publis
     with Server(recorder) as port:
         result = cli("send", "2020", "--list", str(listing), "--dry-run",
                      "--smtp", f"127.0.0.1:{port}")
-    assert result.stdout == "" and "1 suppressed addresses skipped" in result.stderr
+    assert result.stdout == "" and "1 address suppressed, skipped" in result.stderr
 
 
 @pytest.mark.parametrize("query", ["", "a=YW5uQGV4YW1wbGUub3Jn&t=AAAAAAAAAAAAAAAAAAAAAA", "a=%%%&t=x"])

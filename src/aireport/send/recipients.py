@@ -49,15 +49,20 @@ class ListSummary:
         where = display_path(path)
         out = [f"{where}:{line}: {problem}; skipped" for line, problem in self.invalid[:10]]
         if len(self.invalid) > 10:
-            out.append(f"{where}: {len(self.invalid) - 10} more invalid addresses skipped")
+            out.append(f"{where}: {_addresses(len(self.invalid) - 10)} more invalid, skipped")
         if self.duplicates:
-            out.append(f"{where}: {self.duplicates} duplicate addresses skipped (each is mailed once)")
+            out.append(f"{where}: {_addresses(self.duplicates)} listed twice, skipped (each is mailed once)")
         if self.suppressed:
-            out.append(f"{where}: {self.suppressed} suppressed addresses skipped (unsubscribed or `aireport suppress`)")
+            out.append(f"{where}: {_addresses(self.suppressed)} suppressed, skipped (unsubscribed or "
+                       "`aireport suppress`)")
         if self.case_twins:
-            out.append(f"{where}: {self.case_twins} addresses differ from another only in the case of the part "
-                       "before @; both are mailed (servers may tell them apart)")
+            out.append(f"{where}: {_addresses(self.case_twins)} differing from another only in the case of the "
+                       "part before @; both are mailed (servers may tell them apart)")
         return out
+
+
+def _addresses(count: int) -> str:
+    return f"{count} address" if count == 1 else f"{count} addresses"
 
 
 def normalise(address: str) -> str | None:
