@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -211,3 +212,34 @@ def test_a_change_to_the_sending_settings_rebuilds_nothing(project):
     settings.write_text(settings.read_text(encoding="utf-8") + '\n[tool.aireport.smtp]\nhost = "mail.example.org"\n',
                         encoding="utf-8")
     assert written(run(project)) == []
+
+
+def test_a_file_no_edition_writes_any_more_is_removed_and_nothing_else(project, cli, monkeypatch):
+    monkeypatch.chdir(project)
+    run(project)
+    dist = project / "dist"
+    (old_style,) = (dist / "assets").glob("web-*.css")
+    mine = dist / "assets" / "mine.txt"  # the output folder's files that aireport did not write stay
+    mine.write_text("kept", encoding="utf-8")
+    style = project / "templates" / "web" / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\nmain { color: #111; }\n", encoding="utf-8")
+    result = cli("publish", "2020", "--only", ",".join(FAST))
+    assert result.exit_code == 0, result.output
+    (new_style,) = (dist / "assets").glob("web-*.css")
+    assert new_style != old_style and not old_style.exists() and mine.exists()
+    assert new_style.name in (dist / "2020" / "index.html").read_text(encoding="utf-8")
+    assert "1 file no edition writes any more removed" in result.stderr.splitlines()[-1]
+
+
+def test_a_tampered_cache_record_cannot_remove_files_outside_what_aireport_wrote(project):
+    run(project)
+    outside = project / "outside.txt"
+    outside.write_text("kept", encoding="utf-8")
+    (record,) = (project / CACHE_FOLDER).glob("*.json")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["entries"]["web 2020"]["files"].update({"../outside.txt": "0", str(outside): "0"})
+    record.write_text(json.dumps(data), encoding="utf-8")
+    style = project / "templates" / "web" / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\nmain { color: #111; }\n", encoding="utf-8")
+    run(project)
+    assert outside.read_text(encoding="utf-8") == "kept"

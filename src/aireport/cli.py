@@ -89,7 +89,8 @@ def publish(years: tuple[str, ...], out: str | None, site_url: str | None, paper
 
     With YEAR, those years are built, and whatever another listed year is missing or stale in the
     output folder is built too, so the folder is always a complete site. Editions whose inputs have
-    not changed are left as they are; folders of years that are now drafts or gone are removed."""
+    not changed are left as they are; folders of years that are now drafts or gone, and files an
+    edition no longer writes, are removed."""
     import time
 
     from aireport.build.options import BuildOptions

@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import asdict
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from aireport.atomic import TEMP_PREFIX, write_atomic
 from aireport.config import Config
@@ -74,6 +74,19 @@ class BuildCache:
                 return None
         return entry["files"]
 
+    def superseded(self, renewed: dict[str, set[str]]) -> list[str]:
+        """Files the `renewed` jobs wrote last time and write no more (a hashed stylesheet's old
+        name, a search index's old fragments), unless another job still claims them."""
+        before = {name for job in renewed for name in self._files(job)}
+        claimed = set().union(*renewed.values()) if renewed else set()
+        claimed |= {name for job in self.entries if job not in renewed for name in self._files(job)}
+        return sorted(name for name in before - claimed if _inside(name))
+
+    def _files(self, job: str) -> list[str]:
+        entry = self.entries.get(job)
+        files = entry.get("files") if isinstance(entry, dict) else None
+        return [name for name in files if isinstance(name, str)] if isinstance(files, dict) else []
+
     def record(self, job: str, key: str, files: dict[str, bytes]) -> None:
         self.entries[job] = {"key": key, "files": {name: sha256(data) for name, data in sorted(files.items())}}
 
@@ -90,6 +103,12 @@ class BuildCache:
 def state_path(config: Config, out: Path, suffix: str) -> Path:
     """A file of aireport's own about one output folder (its cache record, its lock), kept out of it."""
     return config.root / CACHE_FOLDER / f"{sha256(str(out).encode())[:16]}{suffix}"
+
+
+def _inside(name: str) -> bool:
+    """A record's file name that stays inside the output folder (the record is only a file)."""
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
 def _temp_prefix(path: Path) -> str:

@@ -51,6 +51,7 @@ class BuildResult:
     built: list[int] = field(default_factory=list)  # years with an edition rendered
     also_built: list[int] = field(default_factory=list)  # of those, the ones not asked for
     removed: list[int] = field(default_factory=list)  # year folders taken away: no longer listed
+    obsolete: list[str] = field(default_factory=list)  # files an edition wrote before and writes no more
     out: Path | None = None  # the output folder
 
 
@@ -211,23 +212,30 @@ def _write_all(out: Path, mtime: int | None, cache: BuildCache, plan: Plan, year
         chosen_outputs.setdefault(output.path, output)
     for path, output in chosen_outputs.items():
         staging.add(path, output.data)
+    records = {f"{name} {year.plan.report.year}": {o.path: o.data for o in year.outputs.values() if o.edition == name}
+               for year in years for name in year.plan.keys}
+    records.update((job, {o.path: o.data for o in site_files}) for job, _, site_files in site_outputs)
+    removed_folders = tuple(f"{year}/" for year in plan.removed)
+    obsolete = [path for path in cache.superseded({job: set(files) for job, files in records.items()})
+                if path not in chosen_outputs and not path.startswith(removed_folders)]
     for year in plan.removed:
         staging.remove(str(year))
+    for path in obsolete:
+        staging.remove_file(path)
     staging.switch(mtime)
     for output in chosen_outputs.values():
         result.written.append(output)
         progress.written(output.edition, output.path, len(output.data), output.seconds)
     for year in years:
-        report = year.plan.report
-        result.built.append(report.year)
+        result.built.append(year.plan.report.year)
         if not year.plan.asked:
-            result.also_built.append(report.year)
-        for name, key in year.plan.keys.items():
-            files = {o.path: o.data for o in year.outputs.values() if o.edition == name}
-            cache.record(f"{name} {report.year}", key, files)
+            result.also_built.append(year.plan.report.year)
     result.unchanged[:] = list(dict.fromkeys(result.unchanged))  # a site edition made again after a failure
-    for job, key, site_files in site_outputs:
-        cache.record(job, key, {o.path: o.data for o in site_files})
+    keys = {f"{name} {year.plan.report.year}": key for year in years for name, key in year.plan.keys.items()}
+    keys.update((job, key) for job, key, _ in site_outputs)
+    for job, files in records.items():
+        cache.record(job, keys[job], files)
+    result.obsolete.extend(obsolete)
     for year in plan.removed:
         cache.forget_year(year)
     result.removed.extend(plan.removed)

@@ -15,6 +15,8 @@ def summary(result: BuildResult, seconds: float) -> str:
         line += f" into {display_path(result.out)}/"
     line += (f": {_count(len(result.written), 'file')} written, "
              f"{_count(len(result.unchanged), 'edition')} up to date")
+    if result.obsolete:
+        line += f", {_count(len(result.obsolete), 'file')} no edition writes any more removed"
     if result.removed:
         line += f", removed {', '.join(f'{year}/' for year in result.removed)} (now a draft or without a report)"
     return f"{line}, in {seconds:.2f} s"

@@ -29,6 +29,7 @@ class Staging:
         self.folder = out / STAGING
         self.files: dict[str, Path] = {}  # path in the output folder -> its staged copy
         self.removals: list[str] = []  # folders of the output folder to remove
+        self.obsolete: list[str] = []  # files of the output folder to remove
 
     def add(self, path: str, data: bytes) -> None:
         staged = self.folder / "files" / path
@@ -47,6 +48,9 @@ class Staging:
 
     def remove(self, folder: str) -> None:
         self.removals.append(folder)
+
+    def remove_file(self, path: str) -> None:
+        self.obsolete.append(path)
 
     def switch(self, mtime: int | None) -> None:
         """Rename every staged file over its target, then take away the removed folders.
@@ -70,6 +74,8 @@ class Staging:
             for folder in sorted(self.removals):
                 if (self.out / folder).exists():
                     os.replace(self.out / folder, self.folder / f"removed-{folder}")
+            for path in self.obsolete:
+                _remove_file(self.out, path)
             _sync_folder(self.out)
         except OSError as exc:
             raise BuildError(f"{display_path(self.out)}: cannot write: {exc.strerror}") from None
@@ -84,6 +90,21 @@ def clean_up(out: Path) -> None:
     """What a killed publish left: its staging folder and temporary files."""
     shutil.rmtree(out / STAGING, ignore_errors=True)
     remove_stale_temporaries(out)
+
+
+def _remove_file(out: Path, path: str) -> None:
+    """A file no edition writes any more, and then its folders if that left them empty."""
+    target = out / path
+    if any(parent.is_symlink() for parent in target.parents if parent.is_relative_to(out) and parent != out):
+        return
+    target.unlink(missing_ok=True)
+    for folder in target.parents:
+        if folder == out or not folder.is_relative_to(out):
+            break
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone
+            break
 
 
 def _refuse_links(out: Path, path: str) -> None:
