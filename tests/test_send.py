@@ -126,18 +126,40 @@ def test_dry_run_and_proof_copy_record_nothing(published, cli):
     assert cli("sends").output == "nothing sent yet\nsuppressed addresses: 0\n"
 
 
-def test_too_many_failures_in_a_row_stop_the_send(published, cli):
+def test_too_many_failures_in_a_row_stop_the_send_and_the_next_send_tries_them_again(published, cli):
     addresses = [f"r{n}@example.org" for n in range(60)]
+    listing = write_list(published / "l.csv", addresses)
     recorder = Recorder({a: ["550 5.7.1 relaying denied"] for a in addresses})
     with Server(recorder) as port:
-        result = send(cli, port, "--list", str(write_list(published / "l.csv", addresses)))
+        result = send(cli, port, "--list", str(listing))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "Error: stopped after 20 recipients failed in a row (last: 550 5.7.1 relaying denied); "
         "check [tool.aireport.smtp], then send again to resume")
-    failed = int(re.search(r"failed permanently (\d+)", result.stderr).group(1))
-    assert 20 <= failed < 20 + 3  # the other connections may finish the message they hold
-    assert f"{60 - failed} pending" in cli("sends", "2020").output
+    assert re.search(r"failed permanently 0, deferred 2\d \(send again to retry them\), not tried 3\d \(send "
+                     r"again to send them\)$", result.stderr.splitlines()[-2]), result.stderr
+    status = cli("sends", "2020").output  # a server refusing everyone says nothing of the recipients
+    deferred = int(re.search(r"(\d+) deferred", status).group(1))
+    assert "0 failed" in status and 20 <= deferred < 20 + 3  # the other connections finish what they hold
+    assert f"{60 - deferred} pending" in status
+    recorder = Recorder()  # the server is put right
+    with Server(recorder) as port:
+        again = send(cli, port, "--list", str(listing))
+    assert again.exit_code == 0 and again.stderr.splitlines()[-1].startswith("2020: sent 60, ")
+    assert set(recorder.counts) == set(addresses) and set(recorder.counts.values()) == {1}
+
+
+@pytest.mark.parametrize("connections", ["1", "3"])
+def test_a_paced_send_mails_everyone_to_the_last(published, cli, connections):
+    """Slower than the hand-over's wait (0.2 s), so the queue is full when the list ends."""
+    addresses = [f"r{n}@example.org" for n in range(6)]
+    recorder = Recorder()
+    with Server(recorder) as port:
+        result = cli("send", "2020", "--smtp", f"127.0.0.1:{port}", "--rate", "4", "--connections", connections,
+                     "--list", str(write_list(published / "l.csv", addresses)))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1].startswith("2020: sent 6, ")
+    assert set(recorder.counts) == set(addresses) and set(recorder.counts.values()) == {1}
 
 
 @pytest.mark.parametrize("change, message", [

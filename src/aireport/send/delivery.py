@@ -45,22 +45,35 @@ class Tally:
     in_a_row: int = 0
     last_failure: str = ""
     stopped: str | None = None
+    tripped: bool = False  # the failures in a row stopped the send
+    streak: list[tuple[int, str]] = field(default_factory=list, repr=False)  # rows failed since the last success
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def done(self) -> int:
         return self.sent + self.failed + self.deferred
 
-    def count(self, answer: Answer, limit: int) -> bool:
-        """Count one recipient's final answer; True when it makes too many failures in a row."""
+    def count(self, row: int, answer: Answer, limit: int) -> list[tuple[int, str]]:
+        """Count one recipient's final answer. When the failures in a row reach `limit`, the send
+        must stop, and the rows that failed in the run are returned, counted as deferred: a server
+        refusing everyone says nothing about the recipients, so they are tried again next time."""
         with self.lock:
             setattr(self, answer.state, getattr(self, answer.state) + 1)
             if answer.state == "sent":
                 self.in_a_row = 0
-                return False
+                self.streak.clear()
+                return []
             self.in_a_row += 1
             self.last_failure = answer.text
-            return self.in_a_row >= limit
+            if answer.state == "failed":
+                self.streak.append((row, answer.text))
+            self.tripped = self.tripped or self.in_a_row >= limit
+            if not self.tripped:
+                return []
+            rows, self.streak = self.streak, []
+            self.failed -= len(rows)
+            self.deferred += len(rows)
+            return rows
 
 
 class Pace:
@@ -133,15 +146,17 @@ class Delivering:
             return False
 
     def _hand_over_end(self) -> None:
+        """One end mark for one worker, after every message handed over before it."""
         while True:
             try:
                 self.jobs.put(None, timeout=0.2)
                 return
             except queue.Full:
-                try:  # a stopped send leaves work behind; it stays pending for the next one
-                    self.jobs.get_nowait()
-                except queue.Empty:
-                    pass
+                if self.stop.is_set():  # a stopped send leaves work behind; it stays pending for the next one
+                    try:
+                        self.jobs.get_nowait()
+                    except queue.Empty:
+                        pass
 
     def _worker(self) -> None:
         connection = Connection(self.smtp, self.secret)
@@ -164,14 +179,17 @@ class Delivering:
         for attempt in range(self.limits.attempts):
             pause = BACKOFF if self.limits.backoff is None else self.limits.backoff
             if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
-                return  # stopped while waiting: it stays deferred
+                break  # stopped while waiting: it stays deferred, and is counted so
             self.pace.wait(self.stop)
             self.journal.sending(delivery.row)
             answer = connection.send(self.sender, delivery.address, message)
             self.journal.settle(delivery.row, answer.state, answer.text)
             if answer.state != "deferred":
                 break
-        if self.tally.count(answer, self.limits.stop_after):
+        for row, text in self.tally.count(delivery.row, answer, self.limits.stop_after):
+            self.journal.settle(row, "deferred", f"{text} (one of {self.limits.stop_after} failures in a row "
+                                                 "that stopped the send; tried again by the next one)")
+        if self.tally.tripped:
             self._halt(f"stopped after {self.limits.stop_after} recipients failed in a row (last: "
                        f"{answer.text}); check [tool.aireport.smtp], then send again to resume")
 
