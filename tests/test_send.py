@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import csv
 import re
 import subprocess
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -227,3 +229,26 @@ def test_dkim_signature_verifies(published, cli, tmp_path):
         assert b"list-unsubscribe-post" in signed.lower().replace(b" ", b"")
         assert not dkim.verify(data.replace(b"To: ", b"To: x", 1), dnsfunc=dns)  # a changed header fails
     assert set(asked) == {b"news._domainkey.example.org."}
+
+
+NAMES = ["A" * 1200, "读者" * 200, "=?utf-8?q?not-decoded?=", "Smith, John", "读者 1", 'Quote "me"']
+
+
+def test_any_name_makes_a_to_header_that_servers_take_and_readers_show_as_listed(published, cli):
+    listing = published / "l.csv"
+    with open(listing, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([("email", "name"), *((f"n{i}@example.org", n) for i, n in enumerate(NAMES))])
+    recorder = Recorder()
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", str(listing))
+    assert result.exit_code == 0 and result.stderr.splitlines()[-1].startswith(f"2020: sent {len(NAMES)}, ")
+    for recipient, data in recorder.received:
+        head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        to_lines = re.search(r"^To: .*?(?=\r\n\S)", head, re.M | re.S).group(0).split("\r\n")
+        assert max(map(len, to_lines)) <= 78 and max(map(len, head.split("\r\n"))) <= 998
+        name, to = NAMES[int(recipient[1:].split("@")[0])], "".join(to_lines)[4:]
+        if to.startswith("=?"):  # encoded words; Python's newer parser puts spaces between them (RFC 2047 does not)
+            assert str(make_header(decode_header(to))) == f"{name} <{recipient}>"
+        else:
+            (address,) = parse(data)["To"].addresses
+            assert (address.display_name, address.addr_spec) == (name, recipient)

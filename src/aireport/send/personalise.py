@@ -30,6 +30,8 @@ from aireport.send.ledger import fold
 SECRET_VARIABLE = "AIREPORT_UNSUBSCRIBE_SECRET"
 MIN_SECRET = 16
 CRLF = b"\r\n"
+PLAIN_NAME = 60  # characters of an ASCII name sent as a quoted string, which cannot be folded
+WORD_BYTES = 45  # of UTF-8 in one encoded word: 60 in base64, 72 with its markers
 
 
 def unsubscribe_secret() -> bytes:
@@ -124,8 +126,27 @@ class Personaliser:
 
 
 def _to_header(address: str, name: str) -> bytes:
-    value = formataddr((name, address), charset="utf-8") if name else str(Address(addr_spec=address))
-    return value.encode("ascii")
+    """The To: value, folded so no line passes 78 characters whatever the name. A short plain
+    name is quoted; any other (Chinese, long, or one that looks like an encoded word) is sent
+    as encoded words, so a receiver shows it exactly as the list has it."""
+    if not name:
+        return str(Address(addr_spec=address)).encode("ascii")
+    if name.isascii() and name.isprintable() and len(name) <= PLAIN_NAME and "=?" not in name:
+        return formataddr((name, address)).encode("ascii")
+    return (CRLF + b" ").join([*_encoded_words(name), f"<{address}>".encode("ascii")])
+
+
+def _encoded_words(text: str) -> list[bytes]:
+    """RFC 2047 base64 words of whole characters, each short enough for a line of its own."""
+    chunks, chunk = [], b""
+    for char in text:
+        data = char.encode("utf-8")
+        if chunk and len(chunk) + len(data) > WORD_BYTES:
+            chunks.append(chunk)
+            chunk = b""
+        chunk += data
+    chunks.append(chunk)
+    return [b"=?utf-8?b?" + base64.b64encode(chunk) + b"?=" for chunk in chunks]
 
 
 def _headers(head: bytes) -> list[tuple[bytes, bytes]]:
