@@ -16,7 +16,7 @@ import pytest
 from aireport.send import delivery
 from aireport.send.personalise import verified_address
 
-from smtp_server import Recorder, Server
+from smtp_server import Recorder, Server, free_port
 
 SECRET = "a-test-secret-of-some-length"
 SITE_UNSUBSCRIBE = "https://reports.example.org/ai/unsubscribe"  # tests/data/fixture/pyproject.toml
@@ -252,3 +252,26 @@ def test_any_name_makes_a_to_header_that_servers_take_and_readers_show_as_listed
         else:
             (address,) = parse(data)["To"].addresses
             assert (address.display_name, address.addr_spec) == (name, recipient)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ("", "cannot connect: Connection refused; check host and port in [tool.aireport.smtp] (or --smtp)"),
+    ('security = "tls"\n', "TLS failed: WRONG_VERSION_NUMBER; check host, port and security"),
+    ('username = "news"\n', "the server offers no login (AUTH); remove username from [tool.aireport.smtp]"),
+])
+def test_a_server_that_cannot_take_the_send_stops_it_at_once_and_nobody_is_in_flight(
+        published, cli, monkeypatch, settings, message):
+    monkeypatch.setenv("AIREPORT_SMTP_PASSWORD", "secret")
+    pyproject = published / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8") + "\n[tool.aireport.smtp]\n" + settings,
+                         encoding="utf-8")
+    listing = write_list(published / "l.csv", [f"r{n}@example.org" for n in range(5)])
+    recorder = Recorder()
+    with Server(recorder) as port:
+        if not settings:
+            port = free_port()  # nothing listens there
+        result = send(cli, port, "--list", str(listing))
+    assert result.exit_code == 1 and message in result.stderr.splitlines()[-1], result.stderr
+    assert "Traceback" not in result.stderr and recorder.count == 0
+    status = cli("sends", "2020").output
+    assert "5 pending, 0 sending" in status and "in flight" not in status

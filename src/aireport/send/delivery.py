@@ -181,6 +181,7 @@ class Delivering:
             if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
                 break  # stopped while waiting: it stays deferred, and is counted so
             self.pace.wait(self.stop)
+            connection.ready()  # a server that cannot be reached stops the send before this row is marked
             self.journal.sending(delivery.row)
             answer = connection.send(self.sender, delivery.address, message)
             self.journal.settle(delivery.row, answer.state, answer.text)

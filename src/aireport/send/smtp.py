@@ -61,10 +61,15 @@ class Connection:
         self.smtp, self.secret, self.timeout = smtp, secret, timeout
         self.client: smtplib.SMTP | None = None
 
+    def ready(self) -> None:
+        """Open the connection unless it is open. A server that cannot be reached, or refuses TLS
+        or the login, is Fatal: every message would fail the same way."""
+        if self.client is None:
+            self.client = self._open()
+
     def send(self, sender: str, recipient: str, message: bytes) -> Answer:
+        self.ready()
         try:
-            if self.client is None:
-                self.client = self._open()
             return _transfer(self.client, sender, recipient, message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, words = next(iter(exc.recipients.values()))
@@ -85,11 +90,22 @@ class Connection:
 
     def _open(self) -> smtplib.SMTP:
         host, port = self.smtp.address
+        where = f"{host}:{port}"
         context = ssl.create_default_context()
-        if self.smtp.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
-        else:
-            client = smtplib.SMTP(host, port, timeout=self.timeout)
+        try:
+            if self.smtp.security == "tls":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
+            else:
+                client = smtplib.SMTP(host, port, timeout=self.timeout)
+        except ssl.SSLError as exc:
+            raise Fatal(f"{where}: TLS failed: {exc.reason or exc}; check host, port and security (\"tls\" is "
+                        "for port 465, \"starttls\" for 587)") from None
+        except smtplib.SMTPResponseException as exc:
+            raise Fatal(f"{where}: the server refused the connection: {Answer.of(exc.smtp_code, exc.smtp_error).text}; "
+                        "lower --connections if it limits them, then send again") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise Fatal(f"{where}: cannot connect: {_reason(exc)}; check host and port in [tool.aireport.smtp] "
+                        "(or --smtp), then send again") from None
         try:
             client.ehlo()
             if self.smtp.security == "starttls":
@@ -97,7 +113,7 @@ class Connection:
                     client.starttls(context=context)
                     client.ehlo()
                 elif not self.smtp.loopback:
-                    raise Fatal(f"{host}:{port} does not offer STARTTLS; use security = \"tls\" (port 465), or "
+                    raise Fatal(f"{where} does not offer STARTTLS; use security = \"tls\" (port 465), or "
                                 "\"none\" only if the network between is trusted")
             if self.secret is not None:
                 client.login(self.smtp.username or "", self.secret)
@@ -105,9 +121,16 @@ class Connection:
             client.close()
             raise Fatal(f"{host}: the server refused the login of {self.smtp.username!r}: {exc.smtp_code} "
                         f"{exc.smtp_error.decode('utf-8', 'replace')}") from None
+        except smtplib.SMTPNotSupportedError:
+            client.close()
+            raise Fatal(f"{where}: the server offers no login (AUTH); remove username from [tool.aireport.smtp], "
+                        "or use the port that takes logins (587 or 465)") from None
         except ssl.SSLError as exc:
             client.close()
-            raise Fatal(f"{host}:{port}: TLS failed: {exc.reason or exc}; check host, port and security") from None
+            raise Fatal(f"{where}: TLS failed: {exc.reason or exc}; check host, port and security") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            client.close()
+            raise Fatal(f"{where}: the connection failed while opening: {_reason(exc)}; send again") from None
         except BaseException:
             client.close()
             raise
@@ -141,6 +164,10 @@ def _transfer(client: smtplib.SMTP, sender: str, recipient: str, message: bytes)
     if code != 250:
         return _refused(code, words)
     return Answer("sent", f"{code} {words.decode('utf-8', 'replace')}")
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _refused(code: int, words: bytes) -> Answer:
