@@ -275,3 +275,24 @@ def test_a_server_that_cannot_take_the_send_stops_it_at_once_and_nobody_is_in_fl
     assert "Traceback" not in result.stderr and recorder.count == 0
     status = cli("sends", "2020").output
     assert "5 pending, 0 sending" in status and "in flight" not in status
+
+
+@pytest.mark.parametrize("make_key, message", [
+    (["openssl", "genrsa", "-aes128", "-passout", "pass:x", "2048"], "not an unencrypted RSA private key in PEM form"),
+    (["openssl", "genpkey", "-algorithm", "ed25519"], "not an unencrypted RSA private key in PEM form"),
+    (["openssl", "genrsa", "512"], "a 512-bit key, which receivers reject"),
+])
+def test_an_unusable_dkim_key_is_one_line_before_anything_is_sent(published, cli, tmp_path, make_key, message):
+    key = tmp_path / "dkim.pem"
+    key.write_bytes(subprocess.run(make_key, check=True, capture_output=True).stdout)
+    pyproject = published / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8") + f'\n[tool.aireport.smtp]\ndkim_key = "{key}"\n'
+                         'dkim_selector = "news"\n', encoding="utf-8")
+    recorder = Recorder()
+    with Server(recorder) as port:
+        proof = send(cli, port, "--test", "editor@example.org")
+        listed = send(cli, port, "--list", str(write_list(published / "l.csv", ["a@example.org"])))
+    for result in (proof, listed):
+        assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+        assert f"dkim.pem: {message}" in result.stderr and "openssl genrsa -out dkim.pem 2048" in result.stderr
+    assert recorder.count == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from aireport.config import Config
 from aireport.errors import AiReportError, display_path
 
+MIN_KEY_BITS = 1024  # RFC 8301: verifiers must not accept smaller RSA keys
 SIGNED_HEADERS = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id", b"List-Unsubscribe",
                   b"List-Unsubscribe-Post", b"MIME-Version", b"Content-Type")
 
@@ -38,7 +39,21 @@ def signer(config: Config) -> Signer | None:
     except OSError as exc:
         raise AiReportError(f"{display_path(path)}: cannot read the DKIM key (dkim_key in "
                             f"[tool.aireport.smtp]): {exc.strerror}") from None
-    if b"PRIVATE KEY" not in key:
-        raise AiReportError(f"{display_path(path)}: not a PEM private key (dkim_key in [tool.aireport.smtp])")
+    _check_key(key, display_path(path))
     domain = smtp.dkim_domain or parseaddr(config.sender)[1].rpartition("@")[2]
     return Signer(key, smtp.dkim_selector or "", domain)
+
+
+def _check_key(key: bytes, where: str) -> None:
+    """One line before anything is sent, not a failure at the first message: the key must be an
+    unencrypted RSA key that receivers accept."""
+    from dkim.crypto import parse_pem_private_key
+
+    fix = "make one with `openssl genrsa -out dkim.pem 2048` (dkim_key in [tool.aireport.smtp])"
+    try:
+        modulus = parse_pem_private_key(key)["modulus"]
+    except Exception:  # noqa: BLE001 - dkimpy raises several kinds for a key it cannot read
+        raise AiReportError(f"{where}: not an unencrypted RSA private key in PEM form; {fix}") from None
+    if modulus.bit_length() < MIN_KEY_BITS:
+        raise AiReportError(f"{where}: a {modulus.bit_length()}-bit key, which receivers reject (they need "
+                            f"{MIN_KEY_BITS} bits or more); {fix}")
