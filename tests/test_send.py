@@ -296,3 +296,14 @@ def test_an_unusable_dkim_key_is_one_line_before_anything_is_sent(published, cli
         assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
         assert f"dkim.pem: {message}" in result.stderr and "openssl genrsa -out dkim.pem 2048" in result.stderr
     assert recorder.count == 0
+
+
+def test_proof_copies_and_the_real_copy_each_have_their_own_message_id(published, cli):
+    recorder = Recorder()
+    with Server(recorder) as port:
+        for _ in range(2):
+            assert send(cli, port, "--test", "a@example.org").exit_code == 0
+        assert send(cli, port, "--list", str(write_list(published / "l.csv", ["a@example.org"]))).exit_code == 0
+    ids = [message["Message-ID"] for _, message in recorder.parsed()]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert all(re.fullmatch(r"<aireport-2020-[0-9a-f]{10}-[\w-]+@reports\.example\.org>", i) for i in ids), ids

@@ -88,7 +88,7 @@ def send(project: Project, options: SendOptions, progress: Callable[[int, Tally]
     return result
 
 
-def _composer(project: Project, published: bytes) -> Callable[[str, str], bytes]:
+def _composer(project: Project, published: bytes) -> Callable[..., bytes]:
     from aireport.send.dkim import signer
     from aireport.send.personalise import Personaliser, unsubscribe_secret
 
@@ -97,7 +97,7 @@ def _composer(project: Project, published: bytes) -> Callable[[str, str], bytes]
     signing = signer(config)
     if signing is None:
         return personaliser.message
-    return lambda address, name: signing.sign(personaliser.message(address, name))
+    return lambda address, name, proof=False: signing.sign(personaliser.message(address, name, proof))
 
 
 def _send_proof(options: SendOptions, smtp, secret, sender: str, compose) -> SendResult:
@@ -110,7 +110,7 @@ def _send_proof(options: SendOptions, smtp, secret, sender: str, compose) -> Sen
         raise AiReportError("--test sends one proof copy; leave out --dry-run")
     connection = Connection(smtp, secret)
     try:
-        answer = connection.send(sender, address, compose(address, ""))
+        answer = connection.send(sender, address, compose(address, "", proof=True))
     finally:
         connection.close()
     if answer.state != "sent":
