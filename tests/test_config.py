@@ -64,8 +64,8 @@ def test_smtp_settings_are_a_table_of_their_own_checked_with_the_rest(tmp_path, 
     assert caught.value.message.splitlines() == [
         'pyproject.toml:2: [tool.aireport] email: must be "full" (the whole report) or "digest" '
         '(a summary linking to the web page)',
-        "pyproject.toml:5: [tool.aireport.smtp] host: must be a host name such as smtp.example.org "
-        "(the port is `port`)",
+        "pyproject.toml:5: [tool.aireport.smtp] host: must be a host name such as smtp.example.org, or an IP "
+        "address (the port is `port`)",
         "pyproject.toml:6: [tool.aireport.smtp] security: must be one of starttls, tls, none",
         "pyproject.toml:7: [tool.aireport.smtp] port: must be a whole number",
         "pyproject.toml:8: [tool.aireport.smtp] password: a password is never read from a file; "

@@ -307,3 +307,21 @@ def test_proof_copies_and_the_real_copy_each_have_their_own_message_id(published
     ids = [message["Message-ID"] for _, message in recorder.parsed()]
     assert len(ids) == 3 and len(set(ids)) == 3
     assert all(re.fullmatch(r"<aireport-2020-[0-9a-f]{10}-[\w-]+@reports\.example\.org>", i) for i in ids), ids
+
+
+@pytest.mark.parametrize("args, message", [
+    (("send", "2020", "--test", "a@example.org", "--list", "l.csv"), "give --list to send to the subscribers or "
+                                                                     "--test for one proof copy, not both"),
+    (("send", "2020", "--list", "l.csv", "--rate", "nan"), "Invalid value for '--rate': nan: give 0 (no limit)"),
+    (("send", "2020", "--list", "l.csv", "--rate", "1e-10"), "Invalid value for '--rate': 1e-10: give 0"),
+    (("send", "2020", "--list", "l.csv", "--smtp", "::1"), "::1: give HOST:PORT, such as 127.0.0.1:25 or [::1]:25"),
+    (("send", "2020", "--list", "l.csv", "--smtp", "a b:25"), "a b:25: give HOST:PORT"),
+    (("send", "2020", "--list", "l.csv", "--smtp", "mail.example.org/x:25"), "give HOST:PORT"),
+    (("send", "2020", "--list", "l.csv", "--smtp", "mail:25:26"), "give HOST:PORT"),
+    (("sends", "abc"), "'abc' is not a year; give a four-digit year"),
+])
+def test_send_options_are_checked_with_one_line(published, cli, args, message):
+    write_list(published / "l.csv", ["a@example.org"])
+    result = cli(*args)
+    assert result.exit_code != 0 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -62,3 +62,25 @@ def test_killed_sends_resume_without_missing_anyone(published, cli):  # noqa: F8
     assert repeats <= resent <= CONNECTIONS * len(KILL_AFTER)
     print(f"\nkilled after {KILL_AFTER} stored: in flight {in_flight_seen}, repeats {repeats}, "
           f"stored {recorder.count} for {RECIPIENTS} recipients")
+
+
+def test_ctrl_c_stops_a_send_with_its_counts_and_the_rest_stays_pending(published, cli):  # noqa: F811
+    addresses = [f"reader{n}@example.org" for n in range(40)]
+    listing = write_list(published / "list.csv", addresses)
+    recorder = Recorder(keep=False)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), AIREPORT_UNSUBSCRIBE_SECRET=SECRET)
+    with Server(recorder) as port:
+        process = subprocess.Popen([sys.executable, "-m", "aireport", "send", "2020", "--list", str(listing),
+                                    "--smtp", f"127.0.0.1:{port}", "--rate", "20"], cwd=published, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while recorder.count < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    lines = stderr.strip().splitlines()
+    assert process.returncode == 1 and "Traceback" not in stderr, stderr
+    assert lines[-1] == "Error: stopped by Ctrl-C; send again to resume"
+    sent = int(re.match(r"2020: sent (\d+), ", lines[-2]).group(1))
+    assert sent == recorder.count and f"not tried {40 - sent} (send again to send them)" in lines[-2], lines[-2]
+    assert f"{sent} sent, 0 failed, 0 deferred, {40 - sent} pending, 0 sending" in cli("sends", "2020").output

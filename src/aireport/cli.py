@@ -7,6 +7,7 @@ stays instant.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from aireport import __version__
 from aireport.editions import only_help
 
 ONLY_HELP = only_help()
+MIN_RATE, MAX_RATE = 0.01, 10000.0  # messages a second: one every 100 s at the least
 
 
 class _Commands(click.Group):
@@ -174,13 +176,23 @@ def serve(years: tuple[str, ...], port: int, host: str, open_browser: bool, out:
     run_serve(project.root, options, lambda line: click.echo(line, err=True))
 
 
+def _rate(ctx, param, value: float) -> float:
+    if not (value == 0 or MIN_RATE <= value <= MAX_RATE):  # also refuses nan
+        raise click.BadParameter(f"{value}: give 0 (no limit) or a number of messages a second from "
+                                 f"{MIN_RATE} to {MAX_RATE:.0f}")
+    return value
+
+
 def _smtp_address(ctx, param, value: str | None) -> tuple[str, int] | None:
     if value is None:
         return None
-    host, _, port = value.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise click.BadParameter(f"{value}: give HOST:PORT, such as 127.0.0.1:25")
-    return host.strip("[]"), int(port)
+    from aireport.config import is_host
+
+    match = re.fullmatch(r"\[([^\]]*)\]:(\d{1,5})|([^:\[\]]*):(\d{1,5})", value.strip())
+    host, port = (match.group(1) or match.group(3), match.group(2) or match.group(4)) if match else ("", "0")
+    if not match or not is_host(host) or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value}: give HOST:PORT, such as 127.0.0.1:25 or [::1]:25")
+    return host, int(port)
 
 
 @main.command()
@@ -191,10 +203,10 @@ def _smtp_address(ctx, param, value: str | None) -> tuple[str, int] | None:
 @click.option("--dry-run", is_flag=True, help="Print who would get the e-mail; send nothing.")
 @click.option("--smtp", "smtp_address", callback=_smtp_address, metavar="HOST:PORT",
               help="SMTP server instead of host and port in [tool.aireport.smtp].")
-@click.option("--rate", type=click.FloatRange(min=0), default=10, show_default=True,
-              help="Messages a second at most, over all connections; 0 for no limit.")
-@click.option("--connections", type=click.IntRange(1, 32), default=2, show_default=True,
-              help="Parallel SMTP connections.")
+@click.option("--rate", type=float, callback=_rate, default=10, show_default=True, metavar="N",
+              help="Messages a second at most, over all connections (0.01 to 10000); 0 for no limit.")
+@click.option("--connections", type=click.IntRange(1, 32), default=2, show_default=True, metavar="N",
+              help="Parallel SMTP connections (1 to 32).")
 def send(year: str, list_path: Path | None, test_address: str | None, dry_run: bool,
          smtp_address: tuple[str, int] | None, rate: float, connections: int) -> None:
     """Send the published e-mail edition of YEAR to every subscriber on the list, once.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import tomllib
 import unicodedata
@@ -237,6 +238,17 @@ def _typed(table: dict[str, Any], keys: tuple[str, ...], types: dict[str, type],
     return values
 
 
+def is_host(host: str) -> bool:
+    """A host name or an IP address, with no port, path or space."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    return re.fullmatch(r"[\w.-]+", host) is not None and not host.startswith((".", "-"))
+
+
 def _check_smtp(values: dict[str, Any], complain) -> None:
     security = values.get("security")
     if security is not None and security not in SECURITY:
@@ -247,9 +259,9 @@ def _check_smtp(values: dict[str, Any], complain) -> None:
     for key in ("host", "username", "dkim_key", "dkim_selector", "dkim_domain"):
         if key in values and not values[key].strip():
             complain(key, "must not be empty")
-    host = values.get("host", "")
-    if re.search(r"[\s/]", host) or host.count(":") == 1:
-        complain("host", "must be a host name such as smtp.example.org (the port is `port`)")
+    host = values.get("host")
+    if host is not None and host.strip() and not is_host(host):
+        complain("host", "must be a host name such as smtp.example.org, or an IP address (the port is `port`)")
     if "dkim_key" in values and "dkim_selector" not in values:
         complain("dkim_key", "needs dkim_selector too (the DNS name is SELECTOR._domainkey.DOMAIN)")
 

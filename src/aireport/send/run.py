@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
-from aireport.errors import AiReportError
+from aireport.errors import AiReportError, display_path
 from aireport.project import Project
+from aireport.report.years import parse_year
 from aireport.send.delivery import Delivering, Limits, Tally
 from aireport.send.ledger import Ledger, ledger_path, send_lock
 from aireport.send.recipients import ListSummary, normalise, read_list
+
+
+FAILURES_SHOWN = 10  # failed or deferred recipients `sends` names, per edition
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ def send(project: Project, options: SendOptions, progress: Callable[[int, Tally]
     check_security(smtp)
     sender = parseaddr(config.sender)[1]
     if options.test_address is not None:
+        if options.list_path is not None:
+            raise AiReportError("give --list to send to the subscribers or --test for one proof copy, not both")
         return _send_proof(options, smtp, password(smtp), sender, compose)
     if options.list_path is None:
         raise AiReportError("give the subscribers with --list FILE.csv (or one address with --test)")
@@ -83,7 +89,11 @@ def send(project: Project, options: SendOptions, progress: Callable[[int, Tally]
         result.to_send = counts.get("pending", 0) + counts.get("deferred", 0)
         result.sent_before, result.failed_before = counts.get("sent", 0), counts.get("failed", 0)
         delivering = Delivering(path, smtp, secret, sender, compose, options.limits)
-        result.tally = delivering.run(ledger.work(options.year), lambda tally: progress(result.to_send, tally))
+        try:
+            result.tally = delivering.run(ledger.work(options.year), lambda tally: progress(result.to_send, tally))
+        except KeyboardInterrupt:  # every answer received is recorded; the summary says what is left
+            result.tally = delivering.tally
+            result.tally.stopped = "stopped by Ctrl-C; send again to resume"
         ledger.close()
     return result
 
@@ -136,7 +146,15 @@ def suppress(project: Project, addresses: tuple[str, ...]) -> list[str]:
 
 def sends(project: Project, year: str | None) -> list[str]:
     """What the ledger holds: each edition's recipients by state, and how many were in flight at a kill."""
+    if year is not None:
+        try:
+            parse_year(year)
+        except ValueError as exc:
+            raise AiReportError(str(exc)) from None
     path = ledger_path(project.config)
+    if path.is_dir():
+        raise AiReportError(f"{display_path(path)}: is a folder; set ledger in [tool.aireport] to a file such as "
+                            ".aireport/sends.sqlite3")
     if not path.is_file():
         return [f"nothing sent yet (no ledger at {project.config.ledger})"]
     ledger = Ledger(path)
@@ -149,7 +167,11 @@ def sends(project: Project, year: str | None) -> list[str]:
             line += (f"; {in_flight} were in flight when a send was killed and were sent again "
                      "(those few may have arrived twice)")
         lines.append(line)
-        lines += [f"  {address}: {state}: {answer}" for address, state, answer in ledger.failures(edition)]
+        failures = ledger.failures(edition, limit=FAILURES_SHOWN + 1)
+        lines += [f"  {address}: {state}: {answer}" for address, state, answer in failures[:FAILURES_SHOWN]]
+        more = states.get("failed", 0) + states.get("deferred", 0) - FAILURES_SHOWN
+        if more > 0:
+            lines.append(f"  and {more} more failed or deferred")
     if not lines:
         lines.append(f"{year}: nothing sent yet" if year else "nothing sent yet")
     lines.append(f"suppressed addresses: {ledger.suppressed_count()}")

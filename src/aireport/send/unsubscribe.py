@@ -20,6 +20,9 @@ import html
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import click
+
+from aireport.errors import AiReportError
 from aireport.send.ledger import Ledger, ledger_path
 from aireport.send.personalise import unsubscribe_secret, verified_address
 
@@ -86,17 +89,28 @@ def create_app(root: Path | None = None) -> Unsubscribe:
     return Unsubscribe(ledger_path(config), unsubscribe_secret(), config.title)
 
 
-def main() -> None:
-    import argparse
+@click.command(name="python -m aireport.send.unsubscribe")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep it local and pass the unsubscribe URL to it from the site's server.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8025, show_default=True, metavar="PORT",
+              help="Port to listen on.")
+def main(host: str, port: int) -> None:
+    """Serve the unsubscribe endpoint (wsgiref) for the project in the working folder, with the
+    ledger and AIREPORT_UNSUBSCRIBE_SECRET that `aireport send` uses. Ctrl-C stops it."""
     from wsgiref.simple_server import make_server
 
-    parser = argparse.ArgumentParser(description="Serve the unsubscribe endpoint with wsgiref.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8025)
-    arguments = parser.parse_args()
-    with make_server(arguments.host, arguments.port, create_app()) as server:
-        print(f"unsubscribe endpoint on http://{arguments.host}:{arguments.port}/", flush=True)
-        server.serve_forever()
+    app = create_app()
+    try:
+        server = make_server(host, port, app)
+    except OSError as exc:
+        raise AiReportError(f"{host}:{port}: cannot listen: {exc.strerror or exc}; choose another --port "
+                            "or --host") from None
+    with server:
+        click.echo(f"unsubscribe endpoint on http://{host}:{port}/", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":
