@@ -325,3 +325,35 @@ def test_send_options_are_checked_with_one_line(published, cli, args, message):
     result = cli(*args)
     assert result.exit_code != 0 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("email,name,email\na@example.org,A,b@example.org\n", "l.csv:1: two `email` columns in the header row; keep one"),
+    ("\n\n", "l.csv: the list is empty"),
+    ("email,name\n\n\n", "l.csv: the list has a header row but no subscribers"),
+    ("email,name\na@example.org,\"" + "A" * 140000 + "\"\n", "l.csv:2: not valid CSV: field larger than field limit"),
+])
+def test_a_list_that_cannot_be_read_is_one_line(published, cli, text, message):
+    (published / "l.csv").write_text(text, encoding="utf-8")
+    result = cli("send", "2020", "--list", "l.csv", "--dry-run")
+    assert result.exit_code == 1 and result.stderr == f"Error: {message}" + result.stderr.split(message, 1)[1]
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("text, names, note", [
+    ("\n\nemail;name\na@example.org;甲\nb@example.org;乙\n", ["甲", "乙"], None),  # semicolons; blank lines first
+    ("email\tname\na@example.org\t甲\n", ["甲"], None),
+    ("email,name\na@example.org,Smith, John\n", ["Smith, John"],
+     "l.csv: line 2: more fields than the header row; the rest of the line was taken as the name; a name that "
+     "holds a comma needs quotes (\"Smith, John\")"),
+    ("name,email\nSmith, John,a@example.org\n", [""], None),  # the address column holds " John": not an address
+])
+def test_lists_as_spreadsheets_save_them(published, cli, text, names, note):
+    (published / "l.csv").write_text(text, encoding="utf-8")
+    recorder = Recorder()
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", "l.csv")
+    if note:
+        assert note in result.stderr, result.stderr
+    got = [parse(data)["To"].addresses[0].display_name for _, data in recorder.received]
+    assert got == [n for n in names if n], result.stderr
