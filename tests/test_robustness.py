@@ -21,6 +21,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from aireport.atomic import TEMP_PREFIX
+from aireport.build.cache import CACHE_FOLDER
 from aireport.build.writer import STAGING
 from conftest import EPOCH, FIXTURE, ROOT, make_project, publish_project
 
@@ -199,7 +200,8 @@ def publish_killed(project: Path, moment: tuple[str, float]) -> None:
 def state_after_kill(files: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes], moment) -> str:
     """Assert every file is a complete old or new version; say which the folder holds."""
     kept = {name: data for name, data in files.items() if name not in temporaries(files)}
-    assert sorted(set(old) - set(kept)) == [], f"files lost by a kill at {moment}"
+    gone = sorted(set(old) - set(kept))  # only files the new build no longer writes, removed after the switch
+    assert [name for name in gone if name in new] == [], f"files lost by a kill at {moment}"
     neither = [name for name, data in kept.items() if data not in (old.get(name), new.get(name))]
     assert neither == [], f"after a kill at {moment}, neither the old nor the new version: {neither}"
     for name in FEEDS:
@@ -207,6 +209,7 @@ def state_after_kill(files: dict[str, bytes], old: dict[str, bytes], new: dict[s
     assert kept[PDF] in (old[PDF], new[PDF])
     changed = [name for name in new if old.get(name) != new[name]]
     renewed = sum(kept.get(name) == new[name] for name in changed)
+    assert not gone or renewed == len(changed), f"old files removed before the switch ended, at {moment}"
     return "old" if renewed == 0 else "new" if renewed == len(changed) else "mixed"
 
 
@@ -217,6 +220,8 @@ def test_a_publish_killed_at_any_moment_leaves_each_file_old_or_new(tmp_path):
     report.write_text(new_text.replace("样例", "旧版"), encoding="utf-8")
     publish_to_the_end(project)
     shutil.copytree(dist, tmp_path / "old")
+    cache = project / CACHE_FOLDER  # the build record of the old build, which a killed publish leaves as it was
+    shutil.copytree(cache, tmp_path / "old-cache")
     report.write_text(new_text, encoding="utf-8")
     build_seconds = publish_to_the_end(project)
     old, new = snapshot(tmp_path / "old"), snapshot(dist)
@@ -226,8 +231,9 @@ def test_a_publish_killed_at_any_moment_leaves_each_file_old_or_new(tmp_path):
 
     states: Counter[str] = Counter()
     for moment in kill_moments(random.Random(SEED), build_seconds, len(written)):
-        shutil.rmtree(dist)
-        shutil.copytree(tmp_path / "old", dist)
+        for folder, saved in ((dist, "old"), (cache, "old-cache")):
+            shutil.rmtree(folder)
+            shutil.copytree(tmp_path / saved, folder)
         publish_killed(project, moment)
         files = snapshot(dist)
         state = state_after_kill(files, old, new, moment)
