@@ -2,7 +2,7 @@
 
 `answers` scripts a recipient's answers to RCPT, one per attempt (None: accept);
 `drop` names recipients whose first DATA has the connection cut before the
-message is stored.
+message is stored; `mail` and `data` answer every MAIL FROM or message.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ def free_port() -> int:
 
 class Recorder:
     def __init__(self, answers: dict[str, list[str | None]] | None = None, drop: set[str] | None = None,
-                 keep: bool = True):
+                 keep: bool = True, mail: str | None = None, data: str | None = None):
         self.answers = {k: list(v) for k, v in (answers or {}).items()}
+        self.mail, self.data = mail, data  # an answer to every MAIL FROM, or to every message
         self.drop = set(drop or ())
         self.keep = keep
         self.received: list[tuple[str, bytes]] = []  # (envelope recipient, message)
@@ -42,8 +43,17 @@ class Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.mail:
+            return self.mail
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         recipient = envelope.rcpt_tos[0]
+        if self.data:
+            return self.data
         with self.lock:
             if recipient in self.drop:
                 self.drop.discard(recipient)

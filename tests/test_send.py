@@ -137,7 +137,7 @@ def test_too_many_failures_in_a_row_stop_the_send_and_the_next_send_tries_them_a
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "Error: stopped after 20 recipients failed in a row (last: 550 5.7.1 relaying denied); "
-        "check [tool.aireport.smtp], then send again to resume")
+        "they stay deferred: check [tool.aireport.smtp], then send again to resume")
     assert re.search(r"failed permanently 0, deferred 2\d \(send again to retry them\), not tried 3\d \(send "
                      r"again to send them\)$", result.stderr.splitlines()[-2]), result.stderr
     status = cli("sends", "2020").output  # a server refusing everyone says nothing of the recipients
@@ -332,6 +332,8 @@ def test_send_options_are_checked_with_one_line(published, cli, args, message):
     ("\n\n", "l.csv: the list is empty"),
     ("email,name\n\n\n", "l.csv: the list has a header row but no subscribers"),
     ("email,name\na@example.org,\"" + "A" * 140000 + "\"\n", "l.csv:2: not valid CSV: field larger than field limit"),
+    ("email,name\na@example.org,A\nb@example.org,\"open\nc@example.org,C\n",
+     "l.csv:3: a quoted field runs over 2 lines; close the quote"),
 ])
 def test_a_list_that_cannot_be_read_is_one_line(published, cli, text, message):
     (published / "l.csv").write_text(text, encoding="utf-8")
@@ -357,3 +359,36 @@ def test_lists_as_spreadsheets_save_them(published, cli, text, names, note):
         assert note in result.stderr, result.stderr
     got = [parse(data)["To"].addresses[0].display_name for _, data in recorder.received]
     assert sorted(got) == sorted(n for n in names if n), result.stderr  # connections deliver in any order
+
+
+def test_refused_addresses_are_failed_once_the_server_accepts_others_and_never_block_the_list(published, cli):
+    bad = [f"bad{n}@gone.example.com" for n in range(25)]
+    good = [f"good{n}@example.org" for n in range(10)]
+    listing = write_list(published / "l.csv", bad + good)
+    recorder = Recorder({a: ["550 5.1.1 no such user"] * 2 for a in bad})
+    with Server(recorder) as port:
+        first = cli("send", "2020", "--smtp", f"127.0.0.1:{port}", "--rate", "0", "--connections", "1",
+                    "--list", str(listing))
+        second = cli("send", "2020", "--smtp", f"127.0.0.1:{port}", "--rate", "0", "--connections", "1",
+                     "--list", str(listing))
+    assert first.exit_code == 1 and "stopped after 20 recipients failed in a row" in first.stderr
+    assert second.exit_code == 0, second.stderr
+    assert second.stderr.splitlines()[-1].startswith("2020: sent 10, skipped 0, failed permanently 25, deferred 0")
+    assert set(recorder.counts) == set(good) and set(recorder.counts.values()) == {1}
+    assert cli("sends", "2020").output.startswith("2020: 10 sent, 25 failed, 0 deferred, 0 pending, 0 sending")
+
+
+@pytest.mark.parametrize("recorder, message, status", [
+    (Recorder(mail="553 5.7.1 sender not allowed"),
+     "the server refuses to send from editor@example.org: 553 5.7.1 sender not allowed; check email_from",
+     "0 sent, 0 failed, 0 deferred, 4 pending, 0 sending"),
+    (Recorder(data="554 5.7.0 message refused"),
+     "the server accepted none of the messages it was offered (last: 554 5.7.0 message refused); they stay deferred",
+     "0 sent, 0 failed, 4 deferred, 0 pending, 0 sending"),
+])
+def test_a_server_refusing_every_message_fails_nobody_for_good(published, cli, recorder, message, status):
+    listing = write_list(published / "l.csv", [f"r{n}@example.org" for n in range(4)])
+    with Server(recorder) as port:
+        result = send(cli, port, "--list", str(listing))
+    assert result.exit_code == 1 and message in result.stderr.splitlines()[-1], result.stderr
+    assert status in cli("sends", "2020").output

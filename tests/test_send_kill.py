@@ -64,18 +64,26 @@ def test_killed_sends_resume_without_missing_anyone(published, cli):  # noqa: F8
           f"stored {recorder.count} for {RECIPIENTS} recipients")
 
 
-def test_ctrl_c_stops_a_send_with_its_counts_and_the_rest_stays_pending(published, cli):  # noqa: F811
-    addresses = [f"reader{n}@example.org" for n in range(40)]
-    listing = write_list(published / "list.csv", addresses)
-    recorder = Recorder(keep=False)
+def paced_send(project, port: int, listing, rate: int) -> subprocess.Popen:
+    """`aireport send` at `rate` messages a second, its summary on a pipe."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), AIREPORT_UNSUBSCRIBE_SECRET=SECRET)
+    return subprocess.Popen([sys.executable, "-m", "aireport", "send", "2020", "--list", str(listing),
+                             "--smtp", f"127.0.0.1:{port}", "--rate", str(rate)], cwd=project, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(recorder: Recorder, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while recorder.count < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_ctrl_c_stops_a_send_with_its_counts_and_the_rest_stays_pending(published, cli):  # noqa: F811
+    recorder = Recorder(keep=False)
     with Server(recorder) as port:
-        process = subprocess.Popen([sys.executable, "-m", "aireport", "send", "2020", "--list", str(listing),
-                                    "--smtp", f"127.0.0.1:{port}", "--rate", "20"], cwd=published, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while recorder.count < 5 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        process = paced_send(published, port, write_list(published / "list.csv",
+                                                         [f"reader{n}@example.org" for n in range(40)]), rate=20)
+        wait_for(recorder, 5)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     lines = stderr.strip().splitlines()
@@ -84,3 +92,16 @@ def test_ctrl_c_stops_a_send_with_its_counts_and_the_rest_stays_pending(publishe
     sent = int(re.match(r"2020: sent (\d+), ", lines[-2]).group(1))
     assert sent == recorder.count and f"not tried {40 - sent} (send again to send them)" in lines[-2], lines[-2]
     assert f"{sent} sent, 0 failed, 0 deferred, {40 - sent} pending, 0 sending" in cli("sends", "2020").output
+
+
+def test_an_address_suppressed_during_a_send_is_not_mailed(published, cli):  # noqa: F811
+    recorder = Recorder(keep=False)
+    with Server(recorder) as port:
+        process = paced_send(published, port, write_list(published / "list.csv",
+                                                         [f"reader{n}@example.org" for n in range(16)]), rate=10)
+        wait_for(recorder, 3)
+        assert cli("suppress", "Reader14@example.org").exit_code == 0  # as the unsubscribe endpoint does
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "reader14@example.org" not in recorder.counts and len(recorder.counts) == 15
+    assert stderr.splitlines()[-1].startswith("2020: sent 15, ") and "1 unsubscribed while the send ran" in stderr

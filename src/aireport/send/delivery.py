@@ -7,9 +7,14 @@ after, so at any moment at most `connections` rows are in flight. The marks of
 all workers are written by one Journal, which commits them in groups.
 
 4xx answers and lost connections are tried again with growing pauses, then
-left `deferred` for the next send; 5xx answers are `failed` at once. Too many
-recipients failing in a row stop the send: a misconfigured server must not
-burn through the list.
+left `deferred` for the next send. A 5xx answer is a recipient's `failed` only
+once the same server has accepted a message after it in this send: until then
+it may be the server or the settings at fault, not the address, so it is
+recorded `deferred` (marked UNCONFIRMED) and tried again by the next send. A
+send in which the server accepts nothing, or after which 20 recipients failed
+in a row, therefore fails nobody for good. Recipients refused before in this
+way do not count towards the run of failures, so they cannot block the list.
+A 5xx answer to the sender (MAIL FROM) stops the send at once.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from aireport.config import SmtpConfig
-from aireport.send.ledger import Delivery, Journal
+from aireport.send.ledger import UNCONFIRMED, Delivery, Journal
 from aireport.errors import AiReportError
-from aireport.send.smtp import Answer, Connection
+from aireport.send.smtp import Answer, Connection, Fatal
 
 BACKOFF = 2.0
 
@@ -46,34 +51,46 @@ class Tally:
     last_failure: str = ""
     stopped: str | None = None
     tripped: bool = False  # the failures in a row stopped the send
-    streak: list[tuple[int, str]] = field(default_factory=list, repr=False)  # rows failed since the last success
+    unsubscribed: int = 0  # recipients suppressed while the send ran, so not mailed
+    doubtful: list[tuple[int, str]] = field(default_factory=list, repr=False)  # 5xx rows since the last success
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed + self.deferred
+        return self.sent + self.failed + self.deferred + self.unsubscribed
 
-    def count(self, row: int, answer: Answer, limit: int) -> list[tuple[int, str]]:
-        """Count one recipient's final answer. When the failures in a row reach `limit`, the send
-        must stop, and the rows that failed in the run are returned, counted as deferred: a server
-        refusing everyone says nothing about the recipients, so they are tried again next time."""
+    def count(self, delivery: Delivery, answer: Answer, limit: int) -> list[tuple[int, str]]:
+        """Count one recipient's final answer; returns the refusals this answer confirms (a message
+        accepted shows the server works, so the refusals before it were about their addresses)."""
         with self.lock:
-            setattr(self, answer.state, getattr(self, answer.state) + 1)
             if answer.state == "sent":
+                self.sent += 1
                 self.in_a_row = 0
-                self.streak.clear()
-                return []
-            self.in_a_row += 1
+                if self.tripped:  # one message through a server that refused the last 20 proves little
+                    return []
+                confirmed, self.doubtful = self.doubtful, []
+                self.failed += len(confirmed)
+                self.deferred -= len(confirmed)
+                return confirmed
+            self.deferred += 1  # a 5xx too, until it is confirmed
             self.last_failure = answer.text
             if answer.state == "failed":
-                self.streak.append((row, answer.text))
-            self.tripped = self.tripped or self.in_a_row >= limit
-            if not self.tripped:
+                self.doubtful.append((delivery.row, answer.text))
+            if not delivery.refused_before:
+                self.in_a_row += 1
+                self.tripped = self.tripped or self.in_a_row >= limit
+            return []
+
+    def close(self) -> list[tuple[int, str]]:
+        """At the end of a send: the refusals that stand. They do when the server accepted
+        messages in this send and no run of failures stopped it; otherwise they stay deferred."""
+        with self.lock:
+            if not self.sent or self.tripped:
                 return []
-            rows, self.streak = self.streak, []
-            self.failed -= len(rows)
-            self.deferred += len(rows)
-            return rows
+            confirmed, self.doubtful = self.doubtful, []
+            self.failed += len(confirmed)
+            self.deferred -= len(confirmed)
+            return confirmed
 
 
 class Pace:
@@ -133,6 +150,11 @@ class Delivering:
                 while worker.is_alive():
                     progress(self.tally)
                     worker.join(0.2)
+            self._confirm(self.tally.close())
+            if self.tally.doubtful and not self.tally.sent and self.fatal is None:
+                self.fatal = (f"the server accepted none of the messages it was offered (last: "
+                              f"{self.tally.last_failure}); they stay deferred: check [tool.aireport.smtp], then "
+                              "send again")
             self.journal.close()  # every mark made is on disk before the send returns or stops
         progress(self.tally)
         self.tally.stopped = self.fatal
@@ -175,24 +197,41 @@ class Delivering:
 
     def _deliver(self, delivery: Delivery, connection: Connection) -> None:
         message = self.compose(delivery.address, delivery.name)
-        answer = Answer("deferred", "not tried")
-        for attempt in range(self.limits.attempts):
-            pause = BACKOFF if self.limits.backoff is None else self.limits.backoff
-            if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
-                break  # stopped while waiting: it stays deferred, and is counted so
-            self.pace.wait(self.stop)
-            connection.ready()  # a server that cannot be reached stops the send before this row is marked
-            self.journal.sending(delivery.row)
-            answer = connection.send(self.sender, delivery.address, message)
-            self.journal.settle(delivery.row, answer.state, answer.text)
-            if answer.state != "deferred":
-                break
-        for row, text in self.tally.count(delivery.row, answer, self.limits.stop_after):
-            self.journal.settle(row, "deferred", f"{text} (one of {self.limits.stop_after} failures in a row "
-                                                 "that stopped the send; tried again by the next one)")
+        answer = None
+        try:
+            for attempt in range(self.limits.attempts):
+                pause = BACKOFF if self.limits.backoff is None else self.limits.backoff
+                if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
+                    break  # stopped while waiting: it stays deferred, and is counted so
+                self.pace.wait(self.stop)
+                connection.ready()  # a server that cannot be reached stops the send before this row is marked
+                if not self.journal.sending(delivery.row):
+                    answer = None  # counted as unsubscribed only, whatever an earlier try answered
+                    with self.tally.lock:
+                        self.tally.unsubscribed += 1
+                    return
+                try:
+                    answer = connection.send(self.sender, delivery.address, message)
+                except Fatal:  # the server refused the sender: the message was never offered
+                    self.journal.settle(delivery.row, "pending", "")
+                    raise
+                if answer.state == "failed":
+                    self.journal.settle(delivery.row, "deferred", UNCONFIRMED + answer.text)
+                else:
+                    self.journal.settle(delivery.row, answer.state, answer.text)
+                if answer.state != "deferred":
+                    break
+        finally:
+            if answer is not None:  # counted however the tries ended, as the ledger has it
+                self._confirm(self.tally.count(delivery, answer, self.limits.stop_after))
         if self.tally.tripped:
             self._halt(f"stopped after {self.limits.stop_after} recipients failed in a row (last: "
-                       f"{answer.text}); check [tool.aireport.smtp], then send again to resume")
+                       f"{self.tally.last_failure}); they stay deferred: check [tool.aireport.smtp], then send "
+                       "again to resume")
+
+    def _confirm(self, refusals: list[tuple[int, str]]) -> None:
+        for row, text in refusals:
+            self.journal.settle(row, "failed", text)
 
     def _halt(self, message: str) -> None:
         with self.tally.lock:

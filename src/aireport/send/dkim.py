@@ -6,6 +6,7 @@ List-Unsubscribe and List-Unsubscribe-Post, and the whole body.
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def signer(config: Config) -> Signer | None:
     except OSError as exc:
         raise AiReportError(f"{display_path(path)}: cannot read the DKIM key (dkim_key in "
                             f"[tool.aireport.smtp]): {exc.strerror}") from None
+    block = re.search(rb"-----BEGIN (?:RSA )?PRIVATE KEY-----.+?-----END (?:RSA )?PRIVATE KEY-----", key, re.S)
+    key = block.group(0) + b"\n" if block else key  # a file may hold the certificate too
     _check_key(key, display_path(path))
     domain = smtp.dkim_domain or parseaddr(config.sender)[1].rpartition("@")[2]
     return Signer(key, smtp.dkim_selector or "", domain)

@@ -5,8 +5,10 @@ server and `sent` (committed) once the server has accepted it, so after a kill
 only rows left in `sending` can have been delivered without a record. States:
 
     pending  -> sending -> sent       accepted by the server
-                        -> deferred   4xx or a dropped connection; tried again by the next send
-                        -> failed     5xx; never tried again
+                        -> deferred   4xx, a dropped connection, or a 5xx not yet confirmed
+                                      (UNCONFIRMED); tried again by the next send
+                        -> failed     5xx, confirmed by the server accepting another message;
+                                      never tried again
 
 The database is SQLite in WAL mode with synchronous=FULL, so a commit survives
 power loss as well as a killed process. It is records, not a cache: it lives
@@ -31,6 +33,7 @@ from aireport.send.recipients import ListSummary, Recipient
 CACHE_FOLDER = ".aireport-cache"  # the build cache's folder, which the ledger must stay out of
 BATCH = 500
 STATES = ("pending", "sending", "sent", "deferred", "failed")
+UNCONFIRMED = "refused, to be confirmed: "  # a deferred row's answer: a 5xx while the server accepted nothing
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     edition TEXT NOT NULL,
@@ -57,6 +60,7 @@ class Delivery:
     row: int
     address: str
     name: str
+    refused_before: bool = False  # deferred after a 5xx that a send could not confirm (see delivery.py)
 
 
 def fold(address: str) -> str:
@@ -159,14 +163,15 @@ class Ledger:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT d.rowid, d.address, d.name FROM deliveries d JOIN listed l ON l.address = d.address "
+                "SELECT d.rowid, d.address, d.name, d.state = 'deferred' AND d.answer LIKE ? "
+                "FROM deliveries d JOIN listed l ON l.address = d.address "
                 "WHERE d.edition = ? AND d.state IN ('pending', 'deferred') AND d.rowid > ? "
                 "AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.fold = l.fold) "
-                "ORDER BY d.rowid LIMIT ?", (edition, last, BATCH)).fetchall()
+                "ORDER BY d.rowid LIMIT ?", (UNCONFIRMED + "%", edition, last, BATCH)).fetchall()
             if not rows:
                 return
-            for row, address, name in rows:
-                yield Delivery(row, address, name)
+            for row, address, name, refused_before in rows:
+                yield Delivery(row, address, name, bool(refused_before))
             last = rows[-1][0]
 
     def count_work(self, edition: str) -> dict[str, int]:
@@ -176,6 +181,10 @@ class Ledger:
             "WHERE d.edition = ? AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.fold = l.fold) "
             "GROUP BY d.state", (edition,)).fetchall()
         return dict(rows)
+
+    def suppressed_row(self, row: int) -> bool:
+        return self.db.execute("SELECT 1 FROM deliveries d JOIN suppressions s ON s.fold = lower(trim(d.address)) "
+                               "WHERE d.rowid = ?", (row,)).fetchone() is not None
 
     def mark_sending(self, row: int) -> None:
         self.db.execute("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated = ? "
@@ -240,11 +249,14 @@ class Journal:
 
         self.ledger = Ledger(path)
         self.marks: queue.SimpleQueue = queue.SimpleQueue()
+        self.unsubscribed: set[int] = set()  # rows whose address was suppressed while the send ran
         self.error: str | None = None
         self.thread = threading.Thread(target=self._write, name="ledger", daemon=True)
         self.thread.start()
 
-    def sending(self, row: int) -> None:
+    def sending(self, row: int) -> bool:
+        """Mark `row` in flight, on disk; False (and no mark) when its address was suppressed after
+        the send began: an unsubscribe takes effect at once, not after the rows already read."""
         import threading
 
         done = threading.Event()
@@ -252,6 +264,7 @@ class Journal:
         done.wait()
         if self.error:
             raise AiReportError(self.error)
+        return row not in self.unsubscribed
 
     def settle(self, row: int, state: str, answer: str) -> None:
         self.marks.put((state, row, answer, None))
@@ -291,7 +304,10 @@ class Journal:
         try:
             for state, row, answer, _ in marks:
                 if state == "sending":
-                    self.ledger.mark_sending(row)
+                    if self.ledger.suppressed_row(row):
+                        self.unsubscribed.add(row)
+                    else:
+                        self.ledger.mark_sending(row)
                 else:
                     self.ledger.mark(row, state, answer)
             db.execute("COMMIT")

@@ -118,11 +118,15 @@ def read_list(path: Path, summary: ListSummary) -> Iterator[Recipient]:
             columns = [c.strip().lower() for c in next(reader)]
             email, name = _columns(columns, where, lines_before + 1)
             summary.named_last = name == len(columns) - 1
+            end = lines_before + reader.line_num  # the last line read
             for row in reader:
+                line, end = end + 1, lines_before + reader.line_num
+                if end > line:  # no name or address holds a line break: a quote was left open
+                    raise AiReportError(f"{where}:{line}: a quoted field runs over {end - line + 1} lines; "
+                                        "close the quote (\") that opens it")
                 if not any(cell.strip() for cell in row):
                     continue
                 summary.rows += 1
-                line = lines_before + reader.line_num
                 if len(row) > len(columns):
                     summary.long_rows.append(line)
                     if summary.named_last:

@@ -46,6 +46,8 @@ class SendResult:
                                              f"{s.suppressed} suppressed)" if s.skipped else "")
         parts = [f"{self.year}: sent {t.sent}", skipped, f"failed permanently {t.failed}",
                  f"deferred {t.deferred}" + (" (send again to retry them)" if t.deferred else "")]
+        if t.unsubscribed:
+            parts.append(f"{t.unsubscribed} unsubscribed while the send ran (not mailed)")
         if self.to_send > t.done:
             parts.append(f"not tried {self.to_send - t.done} (send again to send them)")
         if self.sent_before:

@@ -74,6 +74,12 @@ class Connection:
         except smtplib.SMTPRecipientsRefused as exc:
             code, words = next(iter(exc.recipients.values()))
             return self._answer(code, words)
+        except smtplib.SMTPSenderRefused as exc:
+            if exc.smtp_code < 500:
+                return self._answer(exc.smtp_code, exc.smtp_error)
+            raise Fatal(f"{self.smtp.host}: the server refuses to send from {sender}: "
+                        f"{Answer.of(exc.smtp_code, exc.smtp_error).text}; check email_from in [tool.aireport] and "
+                        "[tool.aireport.smtp] (a server may want a login first)") from None
         except smtplib.SMTPResponseException as exc:
             if isinstance(exc, smtplib.SMTPAuthenticationError):
                 raise Fatal(f"{self.smtp.host}: the server refused the login of {self.smtp.username!r}: "
@@ -103,6 +109,11 @@ class Connection:
         except smtplib.SMTPResponseException as exc:
             raise Fatal(f"{where}: the server refused the connection: {Answer.of(exc.smtp_code, exc.smtp_error).text}; "
                         "lower --connections if it limits them, then send again") from None
+        except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
+            hint = "" if self.smtp.security == "tls" else (" (a port that speaks TLS from the start, such as 465, "
+                                                          "needs security = \"tls\")")
+            raise Fatal(f"{where}: no SMTP greeting: {_reason(exc)}; check host and port in [tool.aireport.smtp] "
+                        f"(or --smtp){hint}") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise Fatal(f"{where}: cannot connect: {_reason(exc)}; check host and port in [tool.aireport.smtp] "
                         "(or --smtp), then send again") from None
@@ -158,6 +169,8 @@ def _transfer(client: smtplib.SMTP, sender: str, recipient: str, message: bytes)
         if code not in expected:
             if code != 421 and code >= 0:
                 client.rset()
+            if 500 <= code < 600 and expected == (250,):
+                raise smtplib.SMTPSenderRefused(code, words, sender)
             return _refused(code, words)
     client.send(message + (b"" if message.endswith(b"\r\n") else b"\r\n") + b".\r\n")
     code, words = client.getreply()

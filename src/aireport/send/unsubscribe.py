@@ -27,6 +27,7 @@ from aireport.send.ledger import Ledger, ledger_path
 from aireport.send.personalise import unsubscribe_secret, verified_address
 
 MAX_BODY = 4096
+REQUEST_TIMEOUT = 10  # seconds a client may take to send its request
 PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{title}</title>
@@ -97,11 +98,18 @@ def create_app(root: Path | None = None) -> Unsubscribe:
 def main(host: str, port: int) -> None:
     """Serve the unsubscribe endpoint (wsgiref) for the project in the working folder, with the
     ledger and AIREPORT_UNSUBSCRIBE_SECRET that `aireport send` uses. Ctrl-C stops it."""
-    from wsgiref.simple_server import make_server
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class Threading(ThreadingMixIn, WSGIServer):  # one slow client must not hold up the others
+        daemon_threads = True
+
+    class Handler(WSGIRequestHandler):
+        timeout = REQUEST_TIMEOUT
 
     app = create_app()
     try:
-        server = make_server(host, port, app)
+        server = make_server(host, port, app, server_class=Threading, handler_class=Handler)
     except OSError as exc:
         raise AiReportError(f"{host}:{port}: cannot listen: {exc.strerror or exc}; choose another --port "
                             "or --host") from None
