@@ -214,6 +214,7 @@ class Delivering:
                     answer = connection.send(self.sender, delivery.address, message)
                 except Fatal:  # the server refused the sender: the message was never offered
                     self.journal.settle(delivery.row, "pending", "")
+                    answer = None  # pending, as the ledger has it, whatever an earlier try answered
                     raise
                 if answer.state == "failed":
                     self.journal.settle(delivery.row, "deferred", UNCONFIRMED + answer.text)
