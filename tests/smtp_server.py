@@ -7,6 +7,7 @@ message is stored; `mail` and `data` answer every MAIL FROM or message.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections import Counter
@@ -24,9 +25,10 @@ def free_port() -> int:
 
 class Recorder:
     def __init__(self, answers: dict[str, list[str | None]] | None = None, drop: set[str] | None = None,
-                 keep: bool = True, mail: str | None = None, data: str | None = None):
+                 keep: bool = True, mail: str | None = None, data: str | None = None, delay: float = 0):
         self.answers = {k: list(v) for k, v in (answers or {}).items()}
         self.mail, self.data = mail, data  # an answer to every MAIL FROM, or to every message
+        self.delay = delay  # seconds between storing a message and answering, as a slow relay
         self.drop = set(drop or ())
         self.keep = keep
         self.received: list[tuple[str, bytes]] = []  # (envelope recipient, message)
@@ -63,6 +65,7 @@ class Recorder:
             self.counts[recipient] += 1
             if self.keep:
                 self.received.append((recipient, envelope.original_content or envelope.content))
+        await asyncio.sleep(self.delay)
         return "250 Message accepted"
 
     def parsed(self):

@@ -105,3 +105,27 @@ def test_an_address_suppressed_during_a_send_is_not_mailed(published, cli):  # n
     assert process.returncode == 0, stderr
     assert "reader14@example.org" not in recorder.counts and len(recorder.counts) == 15
     assert stderr.splitlines()[-1].startswith("2020: sent 15, ") and "1 unsubscribed while the send ran" in stderr
+    assert cli("sends", "2020").output.startswith("2020: 15 sent, 0 failed, 0 deferred, 0 pending, 0 sending, "
+                                                  "1 unsubscribed before they were mailed\n")
+
+
+def test_ctrl_c_while_the_last_messages_are_in_flight_lets_them_finish(published, cli):  # noqa: F811
+    """Ctrl-C, twice, as the send winds down: the messages the server holds are answered and recorded,
+    so the next send mails nobody twice."""
+    listing = write_list(published / "list.csv", [f"reader{n}@example.org" for n in range(4)])
+    recorder = Recorder(keep=False, delay=2)
+    with Server(recorder) as port:
+        process = paced_send(published, port, listing, rate=0)
+        wait_for(recorder, 2)
+        for _ in range(2):
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.3)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 1 and stderr.splitlines()[-1] == "Error: stopped by Ctrl-C; send again to resume"
+        assert stderr.splitlines()[-2].startswith("2020: sent 2, "), stderr
+        assert cli("sends", "2020").output.startswith("2020: 2 sent, 0 failed, 0 deferred, 2 pending, 0 sending\n")
+        recorder.delay = 0
+        again = paced_send(published, port, listing, rate=0)
+        _, stderr = again.communicate(timeout=30)
+    assert again.returncode == 0 and stderr.splitlines()[-1].startswith("2020: sent 2, "), stderr
+    assert sorted(recorder.counts.values()) == [1, 1, 1, 1]

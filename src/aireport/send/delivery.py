@@ -126,11 +126,13 @@ class Delivering:
         self.jobs: queue.Queue[Delivery | None] = queue.Queue(maxsize=limits.connections)
 
     def run(self, work: Iterator[Delivery], progress: Callable[[Tally], None]) -> Tally:
+        """Raises KeyboardInterrupt after winding down when Ctrl-C came, at any moment."""
         self.journal = Journal(self.ledger_path)
         workers = [threading.Thread(target=self._worker, name=f"smtp-{n}", daemon=True)
                    for n in range(self.limits.connections)]
         for worker in workers:
             worker.start()
+        interrupted = False
         try:
             for delivery in work:
                 progress(self.tally)  # it redraws a few times a second at most
@@ -140,25 +142,45 @@ class Delivering:
                         break
                 if self.stop.is_set():
                     break
-        except BaseException:  # Ctrl-C: the workers finish the message they hold, the rest stays pending
+        except KeyboardInterrupt:  # the workers finish the message they hold; the rest stays pending
+            interrupted = True
             self.stop.set()
-            raise
         finally:
-            for _ in workers:
-                self._hand_over_end()
-            for worker in workers:
-                while worker.is_alive():
-                    progress(self.tally)
-                    worker.join(0.2)
-            self._confirm(self.tally.close())
-            if self.tally.doubtful and not self.tally.sent and self.fatal is None:
-                self.fatal = (f"the server accepted none of the messages it was offered (last: "
-                              f"{self.tally.last_failure}); they stay deferred: check [tool.aireport.smtp], then "
-                              "send again")
-            self.journal.close()  # every mark made is on disk before the send returns or stops
+            interrupted = self._wind_down(workers, progress) or interrupted
+        if interrupted:
+            raise KeyboardInterrupt
         progress(self.tally)
         self.tally.stopped = self.fatal
         return self.tally
+
+    def _wind_down(self, workers: list[threading.Thread], progress: Callable[[Tally], None]) -> bool:
+        """Let every worker finish the message it holds and every mark reach the disk, even when
+        Ctrl-C comes meanwhile (a worker cut off mid-message would send it again next time).
+        True when it did come."""
+        interrupted, ends, confirming = False, len(workers), None
+        while True:
+            try:
+                while ends:
+                    self._hand_over_end()
+                    ends -= 1
+                for worker in workers:
+                    while worker.is_alive():
+                        progress(self.tally)
+                        worker.join(0.2)
+                if confirming is None:
+                    confirming = self.tally.close()
+                while confirming:
+                    self._confirm(confirming[-1:])
+                    confirming.pop()
+                if self.tally.doubtful and not self.tally.sent and self.fatal is None:
+                    self.fatal = (f"the server accepted none of the messages it was offered (last: "
+                                  f"{self.tally.last_failure}); they stay deferred: check [tool.aireport.smtp], "
+                                  "then send again")
+                self.journal.close()  # every mark made is on disk before the send returns or stops
+                return interrupted
+            except KeyboardInterrupt:
+                interrupted = True
+                self.stop.set()
 
     def _hand_over(self, delivery: Delivery) -> bool:
         try:
@@ -204,6 +226,8 @@ class Delivering:
                 if attempt and self.stop.wait(pause * 2 ** (attempt - 1)):
                     break  # stopped while waiting: it stays deferred, and is counted so
                 self.pace.wait(self.stop)
+                if self.stop.is_set():
+                    break  # stopped while waiting for its turn: it stays as it was
                 connection.ready()  # a server that cannot be reached stops the send before this row is marked
                 if not self.journal.sending(delivery.row):
                     answer = None  # counted as unsubscribed only, whatever an earlier try answered
@@ -213,8 +237,10 @@ class Delivering:
                 try:
                     answer = connection.send(self.sender, delivery.address, message)
                 except Fatal:  # the server refused the sender: the message was never offered
-                    self.journal.settle(delivery.row, "pending", "")
-                    answer = None  # pending, as the ledger has it, whatever an earlier try answered
+                    if answer is None:  # the row goes back to what it was
+                        self.journal.settle(delivery.row, delivery.state, delivery.answer)
+                    else:  # as the earlier try left it, and counted so
+                        self.journal.settle(delivery.row, "deferred", answer.text)
                     raise
                 if answer.state == "failed":
                     self.journal.settle(delivery.row, "deferred", UNCONFIRMED + answer.text)

@@ -60,7 +60,13 @@ class Delivery:
     row: int
     address: str
     name: str
-    refused_before: bool = False  # deferred after a 5xx that a send could not confirm (see delivery.py)
+    state: str = "pending"  # as the ledger had it when the send read the row: pending or deferred
+    answer: str = ""  # the server's last answer, then
+
+    @property
+    def refused_before(self) -> bool:
+        """Deferred after a 5xx that a send could not confirm (see delivery.py)."""
+        return self.state == "deferred" and self.answer.startswith(UNCONFIRMED)
 
 
 def fold(address: str) -> str:
@@ -163,15 +169,15 @@ class Ledger:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT d.rowid, d.address, d.name, d.state = 'deferred' AND d.answer LIKE ? "
+                "SELECT d.rowid, d.address, d.name, d.state, d.answer "
                 "FROM deliveries d JOIN listed l ON l.address = d.address "
                 "WHERE d.edition = ? AND d.state IN ('pending', 'deferred') AND d.rowid > ? "
                 "AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.fold = l.fold) "
-                "ORDER BY d.rowid LIMIT ?", (UNCONFIRMED + "%", edition, last, BATCH)).fetchall()
+                "ORDER BY d.rowid LIMIT ?", (edition, last, BATCH)).fetchall()
             if not rows:
                 return
-            for row, address, name, refused_before in rows:
-                yield Delivery(row, address, name, bool(refused_before))
+            for row in rows:
+                yield Delivery(*row)
             last = rows[-1][0]
 
     def count_work(self, edition: str) -> dict[str, int]:
@@ -199,8 +205,12 @@ class Ledger:
     def status(self, edition: str | None) -> list[tuple[str, dict[str, int], int]]:
         """(edition, count by state, rows that were in flight at a kill) for one edition or all."""
         where, args = ("WHERE edition = ?", (edition,)) if edition else ("", ())
-        rows = self.db.execute(f"SELECT edition, state, count(*), sum(in_flight > 0) FROM deliveries {where} "
-                               "GROUP BY edition, state ORDER BY edition, state", args).fetchall()
+        # A row not yet mailed whose address was suppressed since it was listed will never be mailed.
+        rows = self.db.execute(
+            "SELECT edition, CASE WHEN state IN ('pending', 'deferred') AND EXISTS (SELECT 1 FROM suppressions s "
+            f"WHERE s.fold = lower(trim(address))) THEN 'unsubscribed' ELSE state END AS shown, count(*), "
+            f"sum(in_flight > 0) FROM deliveries {where} GROUP BY edition, shown ORDER BY edition, shown",
+            args).fetchall()
         result: dict[str, tuple[dict[str, int], int]] = {}
         for name, state, count, in_flight in rows:
             states, total = result.get(name, ({}, 0))
@@ -213,7 +223,8 @@ class Ledger:
 
     def failures(self, edition: str, limit: int = 10) -> list[tuple[str, str, str]]:
         return self.db.execute("SELECT address, state, answer FROM deliveries WHERE edition = ? "
-                               "AND state IN ('failed', 'deferred') ORDER BY rowid LIMIT ?",
+                               "AND (state = 'failed' OR state = 'deferred' AND NOT EXISTS (SELECT 1 FROM "
+                               "suppressions s WHERE s.fold = lower(trim(address)))) ORDER BY rowid LIMIT ?",
                                (edition, limit)).fetchall()
 
 

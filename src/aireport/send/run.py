@@ -165,6 +165,8 @@ def sends(project: Project, year: str | None) -> list[str]:
         counts = ", ".join(f"{states.get(state, 0)} {state}" for state in ("sent", "failed", "deferred", "pending",
                                                                            "sending"))
         line = f"{edition}: {counts}"
+        if states.get("unsubscribed"):
+            line += f", {states['unsubscribed']} unsubscribed before they were mailed"
         if in_flight:
             line += (f"; {in_flight} were in flight when a send was killed and were sent again "
                      "(those few may have arrived twice)")
