@@ -68,10 +68,7 @@ class Tally:
                 self.in_a_row = 0
                 if self.tripped:  # one message through a server that refused the last 20 proves little
                     return []
-                confirmed, self.doubtful = self.doubtful, []
-                self.failed += len(confirmed)
-                self.deferred -= len(confirmed)
-                return confirmed
+                return self._confirmed()
             self.deferred += 1  # a 5xx too, until it is confirmed
             self.last_failure = answer.text
             if answer.state == "failed":
@@ -87,10 +84,14 @@ class Tally:
         with self.lock:
             if not self.sent or self.tripped:
                 return []
-            confirmed, self.doubtful = self.doubtful, []
-            self.failed += len(confirmed)
-            self.deferred -= len(confirmed)
-            return confirmed
+            return self._confirmed()
+
+    def _confirmed(self) -> list[tuple[int, str]]:
+        """The doubtful refusals, now counted as failed (the caller holds the lock)."""
+        confirmed, self.doubtful = self.doubtful, []
+        self.failed += len(confirmed)
+        self.deferred -= len(confirmed)
+        return confirmed
 
 
 class Pace:
