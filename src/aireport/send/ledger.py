@@ -33,7 +33,9 @@ from aireport.send.recipients import ListSummary, Recipient
 CACHE_FOLDER = ".aireport-cache"  # the build cache's folder, which the ledger must stay out of
 BATCH = 500
 STATES = ("pending", "sending", "sent", "deferred", "failed")
-UNCONFIRMED = "refused, to be confirmed: "  # a deferred row's answer: a 5xx while the server accepted nothing
+UNCONFIRMED = "refused, to be confirmed: "  # a deferred row's answer: a 5xx no later acceptance has confirmed
+# A deliveries row whose address is suppressed: `fold` in SQL (its addresses are already stripped and ASCII).
+SUPPRESSED = "EXISTS (SELECT 1 FROM suppressions s WHERE s.fold = lower(deliveries.address))"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     edition TEXT NOT NULL,
@@ -189,8 +191,7 @@ class Ledger:
         return dict(rows)
 
     def suppressed_row(self, row: int) -> bool:
-        return self.db.execute("SELECT 1 FROM deliveries d JOIN suppressions s ON s.fold = lower(trim(d.address)) "
-                               "WHERE d.rowid = ?", (row,)).fetchone() is not None
+        return self.db.execute(f"SELECT {SUPPRESSED} FROM deliveries WHERE rowid = ?", (row,)).fetchone() == (1,)
 
     def mark_sending(self, row: int) -> None:
         self.db.execute("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated = ? "
@@ -207,9 +208,9 @@ class Ledger:
         where, args = ("WHERE edition = ?", (edition,)) if edition else ("", ())
         # A row not yet mailed whose address was suppressed since it was listed will never be mailed.
         rows = self.db.execute(
-            "SELECT edition, CASE WHEN state IN ('pending', 'deferred') AND EXISTS (SELECT 1 FROM suppressions s "
-            f"WHERE s.fold = lower(trim(address))) THEN 'unsubscribed' ELSE state END AS shown, count(*), "
-            f"sum(in_flight > 0) FROM deliveries {where} GROUP BY edition, shown ORDER BY edition, shown",
+            f"SELECT edition, CASE WHEN state IN ('pending', 'deferred') AND {SUPPRESSED} THEN 'unsubscribed' "
+            f"ELSE state END AS shown, count(*), sum(in_flight > 0) FROM deliveries {where} "
+            "GROUP BY edition, shown ORDER BY edition, shown",
             args).fetchall()
         result: dict[str, tuple[dict[str, int], int]] = {}
         for name, state, count, in_flight in rows:
@@ -223,9 +224,8 @@ class Ledger:
 
     def failures(self, edition: str, limit: int = 10) -> list[tuple[str, str, str]]:
         return self.db.execute("SELECT address, state, answer FROM deliveries WHERE edition = ? "
-                               "AND (state = 'failed' OR state = 'deferred' AND NOT EXISTS (SELECT 1 FROM "
-                               "suppressions s WHERE s.fold = lower(trim(address)))) ORDER BY rowid LIMIT ?",
-                               (edition, limit)).fetchall()
+                               f"AND (state = 'failed' OR state = 'deferred' AND NOT {SUPPRESSED}) "
+                               "ORDER BY rowid LIMIT ?", (edition, limit)).fetchall()
 
 
 @contextmanager
