@@ -212,11 +212,12 @@ def _write_all(out: Path, mtime: int | None, cache: BuildCache, plan: Plan, year
         chosen_outputs.setdefault(output.path, output)
     for path, output in chosen_outputs.items():
         staging.add(path, output.data)
-    records = {f"{name} {year.plan.report.year}": {o.path: o.data for o in year.outputs.values() if o.edition == name}
-               for year in years for name in year.plan.keys}
-    records.update((job, {o.path: o.data for o in site_files}) for job, _, site_files in site_outputs)
+    records = {f"{name} {year.plan.report.year}": (key, {o.path: o.data for o in year.outputs.values()
+                                                         if o.edition == name})
+               for year in years for name, key in year.plan.keys.items()}  # job -> (key, files) to record
+    records.update((job, (key, {o.path: o.data for o in site_files})) for job, key, site_files in site_outputs)
     removed_folders = tuple(f"{year}/" for year in plan.removed)
-    obsolete = [path for path in cache.superseded({job: set(files) for job, files in records.items()})
+    obsolete = [path for path in cache.superseded({job: set(files) for job, (_, files) in records.items()})
                 if path not in chosen_outputs and not path.startswith(removed_folders)]
     for year in plan.removed:
         staging.remove(str(year))
@@ -231,10 +232,8 @@ def _write_all(out: Path, mtime: int | None, cache: BuildCache, plan: Plan, year
         if not year.plan.asked:
             result.also_built.append(year.plan.report.year)
     result.unchanged[:] = list(dict.fromkeys(result.unchanged))  # a site edition made again after a failure
-    keys = {f"{name} {year.plan.report.year}": key for year in years for name, key in year.plan.keys.items()}
-    keys.update((job, key) for job, key, _ in site_outputs)
-    for job, files in records.items():
-        cache.record(job, keys[job], files)
+    for job, (key, files) in records.items():
+        cache.record(job, key, files)
     result.obsolete.extend(obsolete)
     for year in plan.removed:
         cache.forget_year(year)
